@@ -1,0 +1,74 @@
+/** Decoding and encoding ModelProto bytes with protobufjs, from the schema in schema.ts. */
+import protobuf from "protobufjs/light";
+import { ModelFormatError } from "../errors.js";
+import { onnxSchema } from "./schema.js";
+import { int64ToNumber, type ModelProto, type TensorProto } from "./proto.js";
+
+const root = protobuf.Root.fromJSON(onnxSchema);
+export const ModelType = root.lookupType("onnx.ModelProto");
+export const TensorType = root.lookupType("onnx.TensorProto");
+
+/** Lowest default-domain opset we accept: onnxruntime supports 7 and later. */
+export const MIN_OPSET = 7;
+/** Highest default-domain opset we know the operator semantics of. */
+export const MAX_OPSET = 23;
+
+export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
+  let model: ModelProto;
+  try {
+    model = ModelType.decode(bytes) as unknown as ModelProto;
+  } catch (e) {
+    throw new ModelFormatError(
+      `${source}: not a valid ONNX model (protobuf decoding failed: ${(e as Error).message})`,
+    );
+  }
+  checkModelHeader(model, source);
+  return model;
+}
+
+export function encodeModel(model: ModelProto): Uint8Array {
+  return ModelType.encode(model as unknown as protobuf.Message).finish();
+}
+
+/** Deep copy through the wire format: the only copy that is guaranteed complete. */
+export function cloneModel(model: ModelProto): ModelProto {
+  return ModelType.decode(encodeModel(model)) as unknown as ModelProto;
+}
+
+/** A plain-object form for comparisons in tests and reports: int64 as strings, bytes as base64. */
+export function modelToPlainObject(model: ModelProto): Record<string, unknown> {
+  return ModelType.toObject(model as unknown as protobuf.Message, {
+    longs: String,
+    bytes: String,
+    defaults: false,
+    arrays: false,
+  });
+}
+
+export function tensorByteLength(t: TensorProto): number {
+  return t.rawData?.length ?? 0;
+}
+
+function checkModelHeader(model: ModelProto, source: string): void {
+  if (!model.graph) {
+    throw new ModelFormatError(`${source}: not an ONNX model (no graph in the ModelProto)`);
+  }
+  if (int64ToNumber(model.irVersion) <= 0) {
+    throw new ModelFormatError(`${source}: not an ONNX model (ir_version is missing)`);
+  }
+  const defaultOpset = model.opsetImport.find((o) => !o.domain || o.domain === "ai.onnx");
+  if (!defaultOpset) {
+    throw new ModelFormatError(`${source}: the model imports no default-domain (ai.onnx) opset`);
+  }
+  const version = int64ToNumber(defaultOpset.version);
+  if (version < MIN_OPSET || version > MAX_OPSET) {
+    throw new ModelFormatError(
+      `${source}: unsupported ai.onnx opset ${version} (supported: ${MIN_OPSET}..${MAX_OPSET})`,
+    );
+  }
+}
+
+export function defaultOpsetVersion(model: ModelProto): number {
+  const o = model.opsetImport.find((x) => !x.domain || x.domain === "ai.onnx");
+  return int64ToNumber(o?.version);
+}

@@ -1,0 +1,80 @@
+/**
+ * The one place that talks to onnxruntime-web. Node resolves "onnxruntime-web" (its Node build);
+ * the browser bundle maps the same import to "onnxruntime-web/wasm" (tools/build.mjs).
+ */
+import * as ort from "onnxruntime-web";
+import { RuntimeFailureError } from "../errors.js";
+
+export type OrtTensor = ort.Tensor;
+export type Feeds = Record<string, ort.Tensor>;
+
+export interface RuntimeOptions {
+  /** onnxruntime's intra-op threads (wasm threads); 1 is deterministic and safe everywhere. */
+  threads?: number;
+  /** "disabled" keeps every node, so intermediate tensors can be read exactly as exported. */
+  optimization?: "disabled" | "basic" | "extended" | "all";
+}
+
+let configuredThreads: number | undefined;
+
+function configure(threads: number): void {
+  // ORT reads env.wasm once, when its wasm backend first starts.
+  if (configuredThreads === undefined) {
+    ort.env.wasm.numThreads = threads;
+    ort.env.logLevel = "error";
+    configuredThreads = threads;
+  }
+}
+
+export class ModelSession {
+  private constructor(private readonly session: ort.InferenceSession, readonly label: string) {}
+
+  static async create(bytes: Uint8Array, label: string, options: RuntimeOptions = {}): Promise<ModelSession> {
+    configure(options.threads ?? 1);
+    try {
+      const session = await ort.InferenceSession.create(bytes, {
+        graphOptimizationLevel: options.optimization ?? "all",
+        executionProviders: ["wasm"],
+      });
+      return new ModelSession(session, label);
+    } catch (e) {
+      throw new RuntimeFailureError(`${label}: onnxruntime could not load the model (${firstLine(e)})`);
+    }
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, ort.Tensor>> {
+    try {
+      return fetches ? await this.session.run(feeds, fetches as string[]) : await this.session.run(feeds);
+    } catch (e) {
+      throw new RuntimeFailureError(`${this.label}: onnxruntime failed to run the model (${firstLine(e)})`);
+    }
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+export function floatTensor(data: Float32Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor("float32", data, dims as number[]);
+}
+
+export function tensorData(t: ort.Tensor, name: string): Float32Array {
+  if (t.type !== "float32") {
+    throw new RuntimeFailureError(`tensor '${name}' is ${t.type}, expected float32`);
+  }
+  return t.data as Float32Array;
+}
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split("\n")[0]!.slice(0, 400);
+}
