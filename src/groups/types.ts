@@ -44,6 +44,42 @@ export interface GroupConsumer {
   stride: number;
   /** Total size of that axis before pruning. */
   inputSize: number;
+  /**
+   * Added: the consumer may see only group channels [start, start + count) (after a Split or
+   * Slice of the channel axis); channel c then sits at offset + (c − start)·stride. start = 0 and
+   * count = channels for a consumer that sees the whole group (the common case).
+   */
+  start: number;
+  count: number;
+}
+
+/**
+ * Added: where the group's channels sit in one tensor. Group channels [start, start + count)
+ * occupy positions offset + (c − start)·stride … + stride − 1 on `axis` (of `size`) of a
+ * rank-`rank` tensor. stride > 1 after a depthwise conv with a channel multiplier or a Flatten.
+ */
+export interface ChannelTensor {
+  name: string;
+  offset: number;
+  axis: number;
+  rank: number;
+  size: number;
+  stride: number;
+  start: number;
+  count: number;
+}
+
+/** Added: a node between producers and consumers whose parameters or attributes follow the group. */
+export interface GroupMember {
+  node: number;
+  name: string;
+  op: string;
+  /** The rule kind from op-rules.ts (e.g. "normalization", "depthwise", "split"). */
+  kind: string;
+  /** Output tensor of the member (for depthwise convs: a map of the group, usable as a tap). */
+  output: string;
+  /** For depthwise convs: the tensor after its own per-channel chain. */
+  tap?: string;
 }
 
 export interface ChannelGroup {
@@ -52,8 +88,10 @@ export interface ChannelGroup {
   channels: number;
   producers: GroupProducer[];
   consumers: GroupConsumer[];
-  /** Every tensor that carries the group's channels (on its axis 1), with the channel offset. */
-  tensors: { name: string; offset: number }[];
+  /** Every tensor that carries the group's channels, with the channel offset (see ChannelTensor). */
+  tensors: ChannelTensor[];
+  /** Added: carriers with sliced parameters, depthwise convs, Split/Slice/Reshape/Resize nodes. */
+  members: GroupMember[];
   prunable: boolean;
   /** Why the group is frozen, naming the node or tensor; undefined when prunable. */
   reason?: string;

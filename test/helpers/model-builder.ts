@@ -194,3 +194,30 @@ function makeAttribute(name: string, v: AttrValue): AttributeProto {
   if ("floats" in v) return { name, type: 6, floats: v.floats };
   return { name, type: 4, t: v };
 }
+
+// ---- additions for the channel-group fixture zoo ------------------------------------------------
+
+/** Conv → BatchNormalization → activation; `act` names the activation op ("" for none). */
+export function convBnAct(b: ModelBuilder, x: string, spec: ConvSpec, act = "Relu", attrs: Record<string, AttrValue> = {}): string {
+  const y = b.batchNorm(b.conv(x, { ...spec, bias: spec.bias ?? false }));
+  return act ? b.op1(act, [y], attrs) : y;
+}
+
+/** ReLU6 as exported by PyTorch: Clip with constant min/max inputs (opset ≥ 11). */
+export function relu6(b: ModelBuilder, x: string): string {
+  const lo = b.constant(b.fresh("clip_min"), [], [0]);
+  const hi = b.constant(b.fresh("clip_max"), [], [6]);
+  return b.op1("Clip", [x, lo, hi]);
+}
+
+/** x·σ(x) as exported by PyTorch for SiLU (Sigmoid then Mul). */
+export function silu(b: ModelBuilder, x: string): string {
+  return b.op1("Mul", [x, b.op1("Sigmoid", [x])]);
+}
+
+/** Global average pool → Flatten → Gemm head, the usual classifier. */
+export function classifierHead(b: ModelBuilder, x: string, classes = 5): string {
+  const c = b.channelsOf(x);
+  const f = b.setChannels(b.op1("Flatten", [b.op1("GlobalAveragePool", [x])], { axis: 1 }), c);
+  return b.gemm(f, c, classes);
+}
