@@ -9,11 +9,14 @@
 // 9 accumulators + 3 column vectors + 1 row vector + 1 product temporary = 14 registers, so it
 // never spills, and it does 9 multiply-adds per 6 loads. (4×4 would need 16 accumulators alone.)
 //
-// Why blocking over the length: the panel of all rows restricted to [k0, k1) is sized to stay in
-// L2 (PANEL_BYTES) while every tile pair sweeps it; tile sums are flushed to the output at the end
-// of each block, which also keeps float32 partial sums short (better accuracy).
+// Why blocking over the length: all rows restricted to [k0, k1) form a panel that stays in cache
+// while every tile pair sweeps it. Blocks are PANEL_BYTES/(4·rows) long but at least MIN_BLOCK
+// (64 floats): measured on the benchmark shapes (bench/kernels.bench.ts), short blocks won over
+// L2-sized panels (256 KiB) by 10–30%, because a tile's 6 row segments then sit in L1 and the
+// panel is read in short sequential runs. Tiles carry their vector partial sums across blocks
+// (scratch), so blocking costs no horizontal sums.
 
-const PANEL_BYTES: i32 = 262144;
+const PANEL_BYTES: i32 = 16384;
 const MIN_BLOCK: i32 = 64;
 
 /** Length of one cache block over the reduction axis: a multiple of 4 (SIMD width) or `len`. */
@@ -55,17 +58,27 @@ function blockLength(rows: i32, len: i32): i32 {
 }
 
 /**
- * 3×3 tile over [k0, k1): rows a, a+1, a+2 (pointers a0..a2) against b0..b2.
- * `upperOnly` (diagonal tiles of a Gram matrix) skips the strictly lower entries.
+ * 3×3 tile over [k0, k1): rows a0..a2 against b0..b2.
+ * Partial sums stay in vector form across cache blocks: a tile resumes from its 9 saved
+ * accumulators (`resume`) and either saves them again or, on the last block (`flush`), reduces
+ * them horizontally (with the scalar tail) into the output. This keeps the costly horizontal
+ * sums out of every block. `upperOnly` (diagonal tiles of a Gram matrix) skips the strictly lower
+ * entries.
  */
 // @ts-ignore: decorator
 @inline function tile3x3<T>(
   a0: usize, a1: usize, a2: usize, b0: usize, b1: usize, b2: usize,
-  k0: i32, k1: i32, out: usize, outRowBytes: usize, upperOnly: bool,
+  k0: i32, k1: i32, part: usize, resume: bool, flush: bool,
+  out: usize, outRowBytes: usize, upperOnly: bool,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0);
+  if (resume) {
+    c00 = v128.load(part, 0); c01 = v128.load(part, 16); c02 = v128.load(part, 32);
+    c10 = v128.load(part, 48); c11 = v128.load(part, 64); c12 = v128.load(part, 80);
+    c20 = v128.load(part, 96); c21 = v128.load(part, 112); c22 = v128.load(part, 128);
+  }
   let k = k0;
   const k4 = k0 + ((k1 - k0) & ~3);
   for (; k < k4; k += 4) {
@@ -85,6 +98,12 @@ function blockLength(rows: i32, len: i32): i32 {
     c20 = f32x4.add(c20, f32x4.mul(x, y0));
     c21 = f32x4.add(c21, f32x4.mul(x, y1));
     c22 = f32x4.add(c22, f32x4.mul(x, y2));
+  }
+  if (!flush) {
+    v128.store(part, c00, 0); v128.store(part, c01, 16); v128.store(part, c02, 32);
+    v128.store(part, c10, 48); v128.store(part, c11, 64); v128.store(part, c12, 80);
+    v128.store(part, c20, 96); v128.store(part, c21, 112); v128.store(part, c22, 128);
+    return;
   }
   let s00 = horizontalSum(c00), s01 = horizontalSum(c01), s02 = horizontalSum(c02);
   let s10 = horizontalSum(c10), s11 = horizontalSum(c11), s12 = horizontalSum(c12);
@@ -108,12 +127,49 @@ function blockLength(rows: i32, len: i32): i32 {
 }
 
 /**
+ * Rows b0..b2 against one row a over [k0, k1): out[r·outRowBytes] += Σ b_r·a (3 entries of one
+ * column). Used for the rows % 3 leftovers so they also get 3 multiply-adds per 4 loads.
+ */
+// @ts-ignore: decorator
+@inline function tile3x1<T>(b0: usize, b1: usize, b2: usize, a: usize, k0: i32, k1: i32, out: usize, outRowBytes: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+  let k = k0;
+  const k4 = k0 + ((k1 - k0) & ~3);
+  for (; k < k4; k += 4) {
+    const off = <usize>k << 2;
+    const x = v128.load(a + off);
+    c0 = f32x4.add(c0, f32x4.mul(v128.load(b0 + off), x));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load(b1 + off), x));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load(b2 + off), x));
+  }
+  let s0 = horizontalSum(c0), s1 = horizontalSum(c1), s2 = horizontalSum(c2);
+  for (; k < k1; k++) {
+    const off = <usize>k << 2;
+    const x = load<f32>(a + off);
+    s0 += load<f32>(b0 + off) * x; s1 += load<f32>(b1 + off) * x; s2 += load<f32>(b2 + off) * x;
+  }
+  addToOutput<T>(out, s0); addToOutput<T>(out + outRowBytes, s1); addToOutput<T>(out + 2 * outRowBytes, s2);
+}
+
+const TILE_PARTIAL_BYTES: usize = 9 * 16;
+
+/** Scratch bytes abtAccumulate needs for vector partial sums (0 when one block covers len). */
+export function gramScratchBytes(aRows: i32, bRows: i32, len: i32, symmetric: bool): usize {
+  const block = blockLength(aRows > bRows ? aRows : bRows, len);
+  if (block >= len) return 0;
+  const ta = <usize>(aRows / 3), tb = <usize>(bRows / 3);
+  const tiles = symmetric ? ta * (ta + 1) / 2 : ta * tb;
+  return tiles * TILE_PARTIAL_BYTES;
+}
+
+/**
  * out[i, j] += Σ_k a[i, k]·b[j, k] for all i < aRows, j < bRows (symmetric = false), or for
  * i ≤ j only when b is a (symmetric = true). T is the output element type (f32 or f64).
+ * scratch: gramScratchBytes(...) bytes for the tiles' vector partial sums.
  */
 function abtAccumulate<T>(
   a: usize, aRows: i32, b: usize, bRows: i32, len: i32, stride: i32,
-  out: usize, outStride: i32, symmetric: bool,
+  out: usize, outStride: i32, symmetric: bool, scratch: usize,
 ): void {
   const rowBytes = <usize>stride << 2;
   const e = <usize>sizeof<T>();
@@ -123,30 +179,45 @@ function abtAccumulate<T>(
   const block = blockLength(aRows > bRows ? aRows : bRows, len);
   for (let k0 = 0; k0 < len; k0 += block) {
     const k1 = k0 + block < len ? k0 + block : len;
+    const resume = k0 > 0;
+    const flush = k1 == len;
+    let part = scratch;
     for (let i = 0; i < aFull; i += 3) {
       const a0 = a + <usize>i * rowBytes;
       for (let j = symmetric ? i : 0; j < bFull; j += 3) {
         const b0 = b + <usize>j * rowBytes;
         tile3x3<T>(a0, a0 + rowBytes, a0 + 2 * rowBytes, b0, b0 + rowBytes, b0 + 2 * rowBytes,
-          k0, k1, out + <usize>i * outRowBytes + <usize>j * e, outRowBytes, symmetric && i == j);
+          k0, k1, part, resume, flush,
+          out + <usize>i * outRowBytes + <usize>j * e, outRowBytes, symmetric && i == j);
+        part += TILE_PARTIAL_BYTES;
       }
     }
     if (symmetric) {
-      // Leftover rows (aRows % 3) against every row up to themselves; stored at (j, i), j ≤ i.
+      // Leftover rows i ≥ aFull: against full tiles of 3 rows j < aFull, then among themselves;
+      // stored at (j, i), j ≤ i (upper triangle).
       for (let i = aFull; i < aRows; i++) {
         const p = a + <usize>i * rowBytes;
-        for (let j = 0; j <= i; j++) {
-          const s = dotSimd(p, b + <usize>j * rowBytes, k0, k1);
-          addToOutput<T>(out + <usize>j * outRowBytes + <usize>i * e, s);
+        for (let j = 0; j < aFull; j += 3) {
+          const q = b + <usize>j * rowBytes;
+          tile3x1<T>(q, q + rowBytes, q + 2 * rowBytes, p, k0, k1, out + <usize>j * outRowBytes + <usize>i * e, outRowBytes);
+        }
+        for (let j = aFull; j <= i; j++) {
+          addToOutput<T>(out + <usize>j * outRowBytes + <usize>i * e, dotSimd(p, b + <usize>j * rowBytes, k0, k1));
         }
       }
     } else {
-      for (let i = 0; i < aRows; i++) {
+      // Leftover columns j ≥ bFull for the full row tiles, then leftover rows against all.
+      for (let j = bFull; j < bRows; j++) {
+        const q = b + <usize>j * rowBytes;
+        for (let i = 0; i < aFull; i += 3) {
+          const p = a + <usize>i * rowBytes;
+          tile3x1<T>(p, p + rowBytes, p + 2 * rowBytes, q, k0, k1, out + <usize>i * outRowBytes + <usize>j * e, outRowBytes);
+        }
+      }
+      for (let i = aFull; i < aRows; i++) {
         const p = a + <usize>i * rowBytes;
-        const jStart = i < aFull ? bFull : 0;
-        for (let j = jStart; j < bRows; j++) {
-          const s = dotSimd(p, b + <usize>j * rowBytes, k0, k1);
-          addToOutput<T>(out + <usize>i * outRowBytes + <usize>j * e, s);
+        for (let j = 0; j < bRows; j++) {
+          addToOutput<T>(out + <usize>i * outRowBytes + <usize>j * e, dotSimd(p, b + <usize>j * rowBytes, k0, k1));
         }
       }
     }
@@ -154,9 +225,9 @@ function abtAccumulate<T>(
 }
 
 /** Upper triangle of G = X·Xᵀ (X: rows×len float32) into out (rows×rows float32), SIMD path. */
-export function gramSimd(x: usize, rows: i32, len: i32, out: usize): void {
+export function gramSimd(x: usize, rows: i32, len: i32, out: usize, scratch: usize): void {
   memory.fill(out, 0, <usize>rows * <usize>rows * 4);
-  abtAccumulate<f32>(x, rows, x, rows, len, len, out, rows, true);
+  abtAccumulate<f32>(x, rows, x, rows, len, len, out, rows, true, scratch);
 }
 
 /**
@@ -203,20 +274,68 @@ export function gramScalar(x: usize, rows: i32, len: i32, out: usize): void {
 }
 
 /** acc[i, j] += Σ_k a[i, k]·a[j, k] for i ≤ j (float64 accumulator, float32 products). */
-export function gramAccumulateF64(a: usize, rows: i32, len: i32, stride: i32, acc: usize, accStride: i32): void {
-  abtAccumulate<f64>(a, rows, a, rows, len, stride, acc, accStride, true);
+export function gramAccumulateF64(a: usize, rows: i32, len: i32, stride: i32, acc: usize, accStride: i32, scratch: usize): void {
+  abtAccumulate<f64>(a, rows, a, rows, len, stride, acc, accStride, true, scratch);
 }
 
 /** acc[i, j] += Σ_k a[i, k]·b[j, k] (float64 accumulator, float32 products). */
 export function crossAccumulateF64(
-  a: usize, aRows: i32, b: usize, bRows: i32, len: i32, stride: i32, acc: usize, accStride: i32,
+  a: usize, aRows: i32, b: usize, bRows: i32, len: i32, stride: i32, acc: usize, accStride: i32, scratch: usize,
 ): void {
-  abtAccumulate<f64>(a, aRows, b, bRows, len, stride, acc, accStride, false);
+  abtAccumulate<f64>(a, aRows, b, bRows, len, stride, acc, accStride, false, scratch);
 }
 
 export const DISTANCE_EUCLIDEAN: i32 = 0;
 export const DISTANCE_COSINE: i32 = 1;
 export const DISTANCE_CORRELATION: i32 = 2;
+
+/**
+ * Share of a Gram-based value left after cancellation below which the pair is recomputed
+ * directly from the maps in float64. A float32 Gram entry carries an absolute error of ~1e-7 of
+ * its scale; √(2 − 2ρ) for near-duplicate maps (ρ → 1) would turn that into an error of
+ * ~1e-7/D (up to ~5e-4 for exact duplicates). Below this threshold (D < 0.14 for correlation)
+ * the O(M) float64 recomputation keeps every distance within ~1e-6 of the exact value.
+ */
+const REFINE_BELOW: f64 = 0.01;
+
+/** ‖(xi − μi)/‖xi − μi‖ − (xj − μj)/‖xj − μj‖‖ in float64 (both maps non-constant). */
+function exactCorrelationDistance(p: usize, q: usize, spatial: i32, mi: f64, mj: f64): f64 {
+  let sii: f64 = 0, sjj: f64 = 0;
+  for (let k = 0; k < spatial; k++) {
+    const a = <f64>load<f32>(p + (<usize>k << 2)) - mi;
+    const b = <f64>load<f32>(q + (<usize>k << 2)) - mj;
+    sii += a * a; sjj += b * b;
+  }
+  const ni = 1 / Math.sqrt(sii), nj = 1 / Math.sqrt(sjj);
+  let sq: f64 = 0;
+  for (let k = 0; k < spatial; k++) {
+    const d = (<f64>load<f32>(p + (<usize>k << 2)) - mi) * ni - (<f64>load<f32>(q + (<usize>k << 2)) - mj) * nj;
+    sq += d * d;
+  }
+  return Math.sqrt(sq);
+}
+
+/** ‖xi − xj‖₂ / √M in float64. */
+function exactEuclideanDistance(p: usize, q: usize, spatial: i32): f64 {
+  let sq: f64 = 0;
+  for (let k = 0; k < spatial; k++) {
+    const d = <f64>load<f32>(p + (<usize>k << 2)) - <f64>load<f32>(q + (<usize>k << 2));
+    sq += d * d;
+  }
+  return Math.sqrt(sq / <f64>spatial);
+}
+
+/** 1 − cos(xi, xj) in float64 (both maps non-zero). */
+function exactCosineDistance(p: usize, q: usize, spatial: i32): f64 {
+  let sij: f64 = 0, sii: f64 = 0, sjj: f64 = 0;
+  for (let k = 0; k < spatial; k++) {
+    const a = <f64>load<f32>(p + (<usize>k << 2)), b = <f64>load<f32>(q + (<usize>k << 2));
+    sij += a * b; sii += a * a; sjj += b * b;
+  }
+  let c = sij / Math.sqrt(sii * sjj);
+  c = c > 1 ? 1 : c < -1 ? -1 : c;
+  return 1 - c;
+}
 
 /**
  * One sample's distances from its centred Gram matrix.
@@ -229,18 +348,23 @@ export const DISTANCE_CORRELATION: i32 = 2;
  * Adds the distance to distAcc[i, j] (i < j); adds Gc and the raw Gram to gcAcc / rawAcc
  * (i ≤ j) when those pointers are non-zero.
  *
+ * x: the sample's original maps (float32, C×M), read only for pairs refined in float64 (see
+ * REFINE_BELOW).
+ *
  * Constant maps (correlation): variance ≤ constantEps·μ² (relative) or a non-positive Gram
  * diagonal. Their normalised vector is 0: distance 1 to a non-constant map, 0 to a constant one.
  * Zero maps (cosine): distance 0 between two zero maps, 1 between a zero and a non-zero map.
  */
 export function accumulateSampleDistances(
-  gram: usize, channels: i32, spatial: i32, mean: usize, variance: usize,
+  x: usize, gram: usize, channels: i32, spatial: i32, mean: usize, variance: usize,
   kind: i32, constantEps: f64, distAcc: usize, gcAcc: usize, rawAcc: usize,
 ): void {
   const m = <f64>spatial;
   const rowF32 = <usize>channels << 2;
   const rowF64 = <usize>channels << 3;
+  const mapBytes = <usize>spatial << 2;
   for (let i = 0; i < channels; i++) {
+    const xi = x + <usize>i * mapBytes;
     const gi = gram + <usize>i * rowF32;
     const mi = load<f64>(mean + (<usize>i << 3));
     const vi = load<f64>(variance + (<usize>i << 3));
@@ -254,9 +378,13 @@ export function accumulateSampleDistances(
       const gjj = <f64>load<f32>(gram + <usize>j * rowF32 + (<usize>j << 2));
       let d: f64;
       if (kind == DISTANCE_EUCLIDEAN) {
-        const dm = mi - mj;
-        const sq = (gii + gjj - 2 * gij) / m + dm * dm;
-        d = sq > 0 ? Math.sqrt(sq) : 0;
+        const spread = gii + gjj - 2 * gij; // ‖ci − cj‖² of the centred maps
+        if (spread < REFINE_BELOW * (gii + gjj)) {
+          d = exactEuclideanDistance(xi, x + <usize>j * mapBytes, spatial);
+        } else {
+          const dm = mi - mj;
+          d = Math.sqrt(spread / m + dm * dm);
+        }
       } else if (kind == DISTANCE_COSINE) {
         const rawJJ = gjj + m * mj * mj;
         const zeroI = rawII <= 0, zeroJ = rawJJ <= 0;
@@ -264,7 +392,7 @@ export function accumulateSampleDistances(
         else {
           let c = (gij + m * mi * mj) / Math.sqrt(rawII * rawJJ);
           c = c > 1 ? 1 : c < -1 ? -1 : c;
-          d = 1 - c;
+          d = 1 - c < REFINE_BELOW ? exactCosineDistance(xi, x + <usize>j * mapBytes, spatial) : 1 - c;
         }
       } else {
         const vj = load<f64>(variance + (<usize>j << 3));
@@ -273,7 +401,9 @@ export function accumulateSampleDistances(
         else {
           let rho = gij / Math.sqrt(gii * gjj);
           rho = rho > 1 ? 1 : rho < -1 ? -1 : rho;
-          d = Math.sqrt(2 - 2 * rho);
+          d = 2 - 2 * rho < 2 * REFINE_BELOW
+            ? exactCorrelationDistance(xi, x + <usize>j * mapBytes, spatial, mi, mj)
+            : Math.sqrt(2 - 2 * rho);
         }
       }
       const p = dRow + (<usize>j << 3);

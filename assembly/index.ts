@@ -7,7 +7,7 @@ export {
   accumulateSampleStats,
 } from "./stats";
 export {
-  gramSimd, gramScalar, gramAccumulateF64, crossAccumulateF64,
+  gramSimd, gramScalar, gramScratchBytes, gramAccumulateF64, crossAccumulateF64,
   DISTANCE_EUCLIDEAN, DISTANCE_COSINE, DISTANCE_CORRELATION, accumulateSampleDistances,
 } from "./gram";
 export { nearestRows, meanRows, knnRows, regressionScores, precisionRemove } from "./substitutability";

@@ -109,13 +109,14 @@ async function main(): Promise<void> {
 
     const xPtr = kernels.arena.alloc(c * m * 4);
     const outPtr = kernels.arena.alloc(c * c * 4);
+    const scratchPtr = kernels.arena.alloc(kernels.exports.gramScratchBytes(c, c, m, 1));
     kernels.arena.f32(xPtr, c * m).set(host);
     const k = kernels.exports;
 
     const plainOut = new Float32Array(c * c);
     const plain = await bestRate(() => gramPlain(host, c, m, plainOut));
     const scalar = await bestRate(() => k.gramScalar(xPtr, c, m, outPtr));
-    const simd = await bestRate(() => k.gramSimd(xPtr, c, m, outPtr));
+    const simd = await bestRate(() => k.gramSimd(xPtr, c, m, outPtr, scratchPtr));
 
     const session = await ort.InferenceSession.create(matmulModel(c, m), { executionProviders: ["wasm"] });
     const feeds = {
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
 
     kernels.arena.release(xPtr);
     kernels.arena.release(outPtr);
+    kernels.arena.release(scratchPtr);
     const row: Row = {
       C: c, M: m,
       plain_gflops: (plain * flops) / 1e9,

@@ -24,14 +24,17 @@ export interface KernelExports {
     x: number, channels: number, spatial: number, bins: number, histogram: number,
     centred: number, mean: number, variance: number, acc: number,
   ): void;
-  gramSimd(x: number, rows: number, len: number, out: number): void;
+  /** Bytes of scratch the Gram kernels need (symmetric: 1 for X·Xᵀ, 0 for A·Bᵀ). */
+  gramScratchBytes(aRows: number, bRows: number, len: number, symmetric: number): number;
+  gramSimd(x: number, rows: number, len: number, out: number, scratch: number): void;
   gramScalar(x: number, rows: number, len: number, out: number): void;
-  gramAccumulateF64(a: number, rows: number, len: number, stride: number, acc: number, accStride: number): void;
+  gramAccumulateF64(a: number, rows: number, len: number, stride: number, acc: number, accStride: number, scratch: number): void;
   crossAccumulateF64(
     a: number, aRows: number, b: number, bRows: number, len: number, stride: number, acc: number, accStride: number,
+    scratch: number,
   ): void;
   accumulateSampleDistances(
-    gram: number, channels: number, spatial: number, mean: number, variance: number,
+    x: number, gram: number, channels: number, spatial: number, mean: number, variance: number,
     kind: number, constantEps: number, distAcc: number, gcAcc: number, rawAcc: number,
   ): void;
   nearestRows(dist: number, channels: number, kept: number, rows: number, score: number, nearest: number): void;
@@ -192,7 +195,7 @@ class WasmLayerAccumulator implements LayerAccumulator {
   private readonly epsilon: number;
   private readonly withGram: boolean;
   private readonly ptr: {
-    input: number; centred: number; gram: number; mean: number; variance: number;
+    input: number; centred: number; gram: number; gramScratch: number; mean: number; variance: number;
     histogram: number; stats: number; dist: number; gc: number; raw: number;
   };
   private disposed = false;
@@ -213,6 +216,7 @@ class WasmLayerAccumulator implements LayerAccumulator {
       input: arena.alloc(map * 4),
       centred: arena.alloc(map * 4),
       gram: arena.alloc(c * c * 4),
+      gramScratch: arena.alloc(k.gramScratchBytes(c, c, this.spatial, 1)),
       mean: arena.alloc(c * 8),
       variance: arena.alloc(c * 8),
       histogram: arena.alloc(Math.max(1, this.bins) * 4),
@@ -234,8 +238,8 @@ class WasmLayerAccumulator implements LayerAccumulator {
     for (let s = 0; s < n; s++) {
       this.arena.f32(p.input, map).set(data.subarray(s * map, (s + 1) * map));
       this.k.accumulateSampleStats(p.input, this.channels, this.spatial, this.bins, p.histogram, p.centred, p.mean, p.variance, p.stats);
-      this.k.gramSimd(p.centred, this.channels, this.spatial, p.gram);
-      this.k.accumulateSampleDistances(p.gram, this.channels, this.spatial, p.mean, p.variance, code, this.epsilon, p.dist, p.gc, p.raw);
+      this.k.gramSimd(p.centred, this.channels, this.spatial, p.gram, p.gramScratch);
+      this.k.accumulateSampleDistances(p.input, p.gram, this.channels, this.spatial, p.mean, p.variance, code, this.epsilon, p.dist, p.gc, p.raw);
       this.samples++;
     }
   }
@@ -294,7 +298,9 @@ const ROW_BLOCK = 256;
 
 class WasmNormalEquations implements NormalEquations {
   rows = 0;
-  private readonly ptr: { a: number; b: number; diag: number; x: number; y: number; xt: number; yt: number; scratch: number };
+  private readonly ptr: {
+    a: number; b: number; diag: number; x: number; y: number; xt: number; yt: number; scratch: number; tiles: number;
+  };
   private disposed = false;
 
   constructor(
@@ -312,6 +318,8 @@ class WasmNormalEquations implements NormalEquations {
       xt: arena.alloc(ROW_BLOCK * inputs * 4),
       yt: arena.alloc(ROW_BLOCK * outputs * 4),
       scratch: arena.alloc(64),
+      tiles: arena.alloc(Math.max(
+        k.gramScratchBytes(inputs, inputs, ROW_BLOCK, 1), k.gramScratchBytes(outputs, inputs, ROW_BLOCK, 0))),
     };
   }
 
@@ -330,8 +338,8 @@ class WasmNormalEquations implements NormalEquations {
       // XᵀX and YᵀX become Gram-style products of rows.
       this.k.transposeF32(p.x, r, kIn, p.xt);
       this.k.transposeF32(p.y, r, kOut, p.yt);
-      this.k.gramAccumulateF64(p.xt, kIn, r, r, p.a, kIn);
-      this.k.crossAccumulateF64(p.yt, kOut, p.xt, kIn, r, r, p.b, kIn);
+      this.k.gramAccumulateF64(p.xt, kIn, r, r, p.a, kIn, p.tiles);
+      this.k.crossAccumulateF64(p.yt, kOut, p.xt, kIn, r, r, p.b, kIn, p.tiles);
     }
     this.rows += rows;
   }
