@@ -1,5 +1,5 @@
 /** Decoding and encoding ModelProto bytes with protobufjs, from the schema in schema.ts. */
-import protobuf from "protobufjs/light";
+import protobuf from "protobufjs/light.js";
 import { ModelFormatError } from "../errors.js";
 import { onnxSchema } from "./schema.js";
 import { int64ToNumber, type ModelProto, type TensorProto } from "./proto.js";

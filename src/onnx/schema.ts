@@ -5,7 +5,7 @@
  * included so that models from newer exporters round-trip without loss.
  * test/onnx/schema.test.ts checks every field against an installed onnx.proto when one exists.
  */
-import type { INamespace } from "protobufjs/light";
+import type { INamespace } from "protobufjs/light.js";
 
 const entries = { rule: "repeated", type: "StringStringEntryProto" } as const;
 

@@ -1,0 +1,127 @@
+/**
+ * Evaluation: top-1 accuracy against labels, top-1 agreement and mean absolute output difference
+ * against a reference model, and latency (median of repeated runs) in onnxruntime-web.
+ */
+import type { CalibrationSet } from "../data/calibration.js";
+import { DataError } from "../errors.js";
+import { encodeModel } from "../onnx/model-io.js";
+import type { ModelProto } from "../onnx/proto.js";
+import { floatTensor, ModelSession, tensorData } from "../runtime/ort.js";
+import type { ProgressCallback } from "./progress.js";
+
+export interface EvaluateOptions {
+  labels?: Int32Array;
+  reference?: ModelProto;
+  batchSize?: number;
+  samples?: number;
+  threads?: number;
+  /** Timed repetitions for latency (after one warm-up). Default 20 single-sample, 5 batch. */
+  latencyRuns?: number;
+  onProgress?: ProgressCallback;
+}
+
+export interface EvaluationResult {
+  samples: number;
+  accuracy?: number;
+  referenceAccuracy?: number;
+  agreement?: number;
+  meanAbsDiff?: number;
+  latency_ms: number;
+  batch_latency_ms: number;
+  batch_size: number;
+  reference_latency_ms?: number;
+  reference_batch_latency_ms?: number;
+  speedup?: number;
+}
+
+export function argmaxRows(data: Float32Array, rows: number, cols: number, out: Int32Array, offset: number): void {
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < cols; c++) if (data[r * cols + c]! > data[r * cols + best]!) best = c;
+    out[offset + r] = best;
+  }
+}
+
+async function predict(session: ModelSession, data: CalibrationSet, total: number, batchSize: number, keepOutputs: boolean, onBatch?: (done: number) => void): Promise<{ top1: Int32Array; outputs: Float32Array[] }> {
+  const sampleSize = data.sampleShape.reduce((a, b) => a * b, 1);
+  const buf = new Float32Array(batchSize * sampleSize);
+  const top1 = new Int32Array(total);
+  const outputs: Float32Array[] = [];
+  const input = session.inputNames[0]!;
+  const output = session.outputNames[0]!;
+  for (let start = 0; start < total; start += batchSize) {
+    const n = Math.min(batchSize, total - start);
+    data.read(start, n, buf.subarray(0, n * sampleSize));
+    const r = await session.run({ [input]: floatTensor(buf.subarray(0, n * sampleSize), [n, ...data.sampleShape]) }, [output]);
+    const y = tensorData(r[output]!, output);
+    const cols = y.length / n;
+    argmaxRows(y, n, cols, top1, start);
+    if (keepOutputs) outputs.push(y.slice());
+    r[output]!.dispose();
+    onBatch?.(start + n);
+  }
+  return { top1, outputs };
+}
+
+async function latency(session: ModelSession, data: CalibrationSet, batch: number, runs: number): Promise<number> {
+  const sampleSize = data.sampleShape.reduce((a, b) => a * b, 1);
+  const n = Math.min(batch, data.count);
+  const buf = new Float32Array(n * sampleSize);
+  data.read(0, n, buf);
+  const feeds = { [session.inputNames[0]!]: floatTensor(buf, [n, ...data.sampleShape]) };
+  await session.run(feeds);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+export async function evaluate(model: ModelProto, data: CalibrationSet, label: string, o: EvaluateOptions = {}): Promise<EvaluationResult> {
+  const total = Math.min(data.count, o.samples ?? data.count);
+  if (o.labels && o.labels.length < total) throw new DataError(`labels: ${o.labels.length} labels for ${total} samples`);
+  const batchSize = o.batchSize ?? 64;
+  const session = await ModelSession.create(encodeModel(model), label, { threads: o.threads });
+  const refSession = o.reference ? await ModelSession.create(encodeModel(o.reference), `${label} (reference)`, { threads: o.threads }) : undefined;
+  try {
+    const mine = await predict(session, data, total, batchSize, !!refSession, (d) => o.onProgress?.({ stage: "evaluate", done: d, total: refSession ? 2 * total : total }));
+    const result: EvaluationResult = { samples: total, latency_ms: 0, batch_latency_ms: 0, batch_size: Math.min(batchSize, total) };
+    if (o.labels) result.accuracy = accuracyOf(mine.top1, o.labels);
+    if (refSession) {
+      const ref = await predict(refSession, data, total, batchSize, true, (d) => o.onProgress?.({ stage: "evaluate", done: total + d, total: 2 * total }));
+      let agree = 0;
+      for (let i = 0; i < total; i++) if (mine.top1[i] === ref.top1[i]) agree++;
+      result.agreement = agree / total;
+      let sum = 0;
+      let count = 0;
+      mine.outputs.forEach((y, b) => {
+        const r = ref.outputs[b]!;
+        for (let i = 0; i < y.length; i++) sum += Math.abs(y[i]! - r[i]!);
+        count += y.length;
+      });
+      result.meanAbsDiff = sum / Math.max(1, count);
+      if (o.labels) result.referenceAccuracy = accuracyOf(ref.top1, o.labels);
+    }
+    const runs = o.latencyRuns ?? 20;
+    result.latency_ms = await latency(session, data, 1, runs);
+    result.batch_latency_ms = await latency(session, data, result.batch_size, Math.max(3, Math.floor(runs / 4)));
+    if (refSession) {
+      result.reference_latency_ms = await latency(refSession, data, 1, runs);
+      result.reference_batch_latency_ms = await latency(refSession, data, result.batch_size, Math.max(3, Math.floor(runs / 4)));
+      result.speedup = result.reference_batch_latency_ms / result.batch_latency_ms;
+    }
+    return result;
+  } finally {
+    await session.release();
+    await refSession?.release();
+  }
+}
+
+function accuracyOf(top1: Int32Array, labels: Int32Array): number {
+  let ok = 0;
+  for (let i = 0; i < top1.length; i++) if (top1[i] === labels[i]) ok++;
+  return ok / top1.length;
+}

@@ -1,0 +1,185 @@
+/**
+ * Plans: how many and which channels each prunable group loses. Per-group rate (--ratio, with
+ * per-layer overrides), or global ranking of normalised scores toward a MAC or parameter target.
+ * Deterministic: ties break by channel index, groups are visited in id order.
+ */
+import { UsageError } from "../errors.js";
+import type { ChannelGroup, KeepSets } from "../groups/types.js";
+import { globToRegExp } from "../util/glob.js";
+import type { GroupScore } from "../score/types.js";
+
+export interface PlanOptions {
+  /** Fraction of each group's channels to remove (per-group mode). Default 0.5. */
+  ratio?: number;
+  /** Per-layer overrides: the first matching pattern (on any member's name) wins. */
+  ratioFor?: readonly { pattern: string; ratio: number }[];
+  /** Groups with a member matching any of these patterns are not pruned. */
+  ignore?: readonly string[];
+  /** Kept channel counts are rounded up to a multiple of this (e.g. 8 for vector units). */
+  roundTo?: number;
+  /** Never keep fewer channels than this in a group. Default 1. */
+  minChannels?: number;
+  /** Never remove more than this fraction of a group. Default 0.9. */
+  maxRatio?: number;
+  /** Global mode: rank normalised importance across groups toward a target. */
+  global?: boolean;
+  targetMacs?: number;
+  targetParams?: number;
+}
+
+export interface GroupPlan {
+  group: number;
+  label: string;
+  channels: number;
+  removed: number[];
+  kept: number[];
+  /** Why the group is untouched, when it is. */
+  note?: string;
+}
+
+export interface Plan {
+  groups: GroupPlan[];
+  keep: KeepSets;
+}
+
+/** Cost model for global mode: MACs/params as a function of the kept count of every group. */
+export interface CostModel {
+  macs(kept: ReadonlyMap<number, number>): number;
+  params(kept: ReadonlyMap<number, number>): number;
+  readonly baseMacs: number;
+  readonly baseParams: number;
+}
+
+export function memberNames(g: ChannelGroup): string[] {
+  return [g.label, ...g.producers.map((p) => p.name), ...g.consumers.map((c) => c.name), ...g.tensors.map((t) => t.name)];
+}
+
+function matches(g: ChannelGroup, pattern: string): boolean {
+  const re = globToRegExp(pattern);
+  return memberNames(g).some((n) => re.test(n));
+}
+
+export function validatePlanOptions(o: PlanOptions): void {
+  const frac = (v: number | undefined, name: string, lo: number, hi: number): void => {
+    if (v !== undefined && !(v >= lo && v <= hi)) throw new UsageError(`--${name} must be in [${lo}, ${hi}], got ${v}`);
+  };
+  frac(o.ratio, "ratio", 0, 1);
+  frac(o.maxRatio, "max-ratio", 0, 1);
+  frac(o.targetMacs, "target-macs", 0, 1);
+  frac(o.targetParams, "target-params", 0, 1);
+  for (const r of o.ratioFor ?? []) frac(r.ratio, `ratio-for ${r.pattern}`, 0, 1);
+  if (o.roundTo !== undefined && !(Number.isInteger(o.roundTo) && o.roundTo >= 1)) throw new UsageError(`--round-to must be a positive integer`);
+  if (o.minChannels !== undefined && !(Number.isInteger(o.minChannels) && o.minChannels >= 1)) throw new UsageError(`--min-channels must be a positive integer`);
+  if (o.global && o.targetMacs === undefined && o.targetParams === undefined) throw new UsageError(`--global needs --target-macs or --target-params`);
+  if (!o.global && (o.targetMacs !== undefined || o.targetParams !== undefined)) throw new UsageError(`--target-macs/--target-params need --global`);
+}
+
+/** The most channels a group may lose under min-channels, max-ratio and round-to. */
+function maxRemovable(C: number, o: PlanOptions): number {
+  const minKeep = Math.max(o.minChannels ?? 1, C - Math.floor((o.maxRatio ?? 0.9) * C), 1);
+  return Math.max(0, C - roundKeep(Math.min(C, minKeep), C, o.roundTo));
+}
+
+function roundKeep(keep: number, C: number, roundTo = 1): number {
+  return Math.min(C, Math.ceil(keep / roundTo) * roundTo);
+}
+
+/** How many channels to remove from a C-channel group at this ratio. */
+export function removalCount(C: number, ratio: number, o: PlanOptions): number {
+  const keep = roundKeep(C - Math.floor(ratio * C + 1e-9), C, o.roundTo);
+  return Math.min(C - keep, maxRemovable(C, o));
+}
+
+/** Channels in removal order: the score's explicit order, or ascending importance (ties: index). */
+export function removalOrder(score: GroupScore): number[] {
+  if (score.removalOrder) return [...score.removalOrder];
+  const idx = Array.from(score.importance, (_, i) => i);
+  return idx.sort((a, b) => score.importance[a]! - score.importance[b]! || a - b);
+}
+
+function groupPlan(g: ChannelGroup, order: readonly number[], k: number, note?: string): GroupPlan {
+  const removed = order.slice(0, k).sort((a, b) => a - b);
+  const gone = new Set(removed);
+  const kept: number[] = [];
+  for (let c = 0; c < g.channels; c++) if (!gone.has(c)) kept.push(c);
+  return { group: g.id, label: g.label, channels: g.channels, removed, kept, note };
+}
+
+export function makePlan(groups: readonly ChannelGroup[], scores: ReadonlyMap<number, GroupScore>, o: PlanOptions, cost?: CostModel): Plan {
+  validatePlanOptions(o);
+  const plans: GroupPlan[] = [];
+  const candidates: ChannelGroup[] = [];
+  for (const g of groups) {
+    if (!g.prunable) continue;
+    if (o.ignore && o.ignore.some((p) => matches(g, p))) {
+      plans.push(groupPlan(g, [], 0, "ignored by --ignore"));
+      continue;
+    }
+    if (!scores.has(g.id)) throw new UsageError(`internal: no scores for group '${g.label}'`);
+    candidates.push(g);
+  }
+  if (o.global) {
+    if (!cost) throw new UsageError("--global needs a cost model (model shapes)");
+    plans.push(...globalPlan(candidates, scores, o, cost));
+  } else {
+    for (const g of candidates) {
+      const override = o.ratioFor?.find((r) => matches(g, r.pattern));
+      const ratio = override?.ratio ?? o.ratio ?? 0.5;
+      const k = removalCount(g.channels, ratio, o);
+      plans.push(groupPlan(g, removalOrder(scores.get(g.id)!), k, override ? `--ratio-for ${override.pattern}=${ratio}` : undefined));
+    }
+  }
+  plans.sort((a, b) => a.group - b.group);
+  const keep: KeepSets = new Map();
+  for (const p of plans) if (p.removed.length > 0) keep.set(p.group, p.kept);
+  return { groups: plans, keep };
+}
+
+/**
+ * Global ranking: channels of all groups compete on importance normalised within their group
+ * (divided by the group's max), removed lowest first; binary search on the threshold until the
+ * cost model reaches the target.
+ */
+function globalPlan(groups: readonly ChannelGroup[], scores: ReadonlyMap<number, GroupScore>, o: PlanOptions, cost: CostModel): GroupPlan[] {
+  const orders = new Map<number, number[]>();
+  const normalised = new Map<number, number[]>(); // normalised score of the i-th channel in removal order
+  for (const g of groups) {
+    const s = scores.get(g.id)!;
+    const order = removalOrder(s);
+    const max = Math.max(...Array.from(s.importance), 1e-30);
+    // Along the removal order scores need not be monotone (greedy); force a running maximum so a
+    // threshold removes a prefix of the order.
+    let run = 0;
+    normalised.set(g.id, order.map((c) => (run = Math.max(run, s.importance[c]! / max))));
+    orders.set(g.id, order);
+  }
+  const countsAt = (t: number): Map<number, number> => {
+    const kept = new Map<number, number>();
+    for (const g of groups) {
+      const ns = normalised.get(g.id)!;
+      let k = 0;
+      while (k < ns.length && ns[k]! < t) k++;
+      k = Math.min(k, maxRemovable(g.channels, o));
+      const keep = roundKeep(g.channels - k, g.channels, o.roundTo);
+      kept.set(g.id, keep);
+    }
+    return kept;
+  };
+  const meets = (kept: Map<number, number>): boolean =>
+    (o.targetMacs === undefined || cost.macs(kept) <= o.targetMacs * cost.baseMacs)
+    && (o.targetParams === undefined || cost.params(kept) <= o.targetParams * cost.baseParams);
+  let lo = 0;
+  let hi = 1 + 1e-9;
+  if (!meets(countsAt(hi))) {
+    // Even the maximum removal allowed by the limits misses the target: take it and say so.
+    const kept = countsAt(hi);
+    return groups.map((g) => groupPlan(g, orders.get(g.id)!, g.channels - kept.get(g.id)!, "target not reachable within --max-ratio/--min-channels"));
+  }
+  for (let it = 0; it < 50; it++) {
+    const mid = (lo + hi) / 2;
+    if (meets(countsAt(mid))) hi = mid;
+    else lo = mid;
+  }
+  const kept = countsAt(hi);
+  return groups.map((g) => groupPlan(g, orders.get(g.id)!, g.channels - kept.get(g.id)!));
+}
