@@ -31,6 +31,14 @@ export function validateKeepSets(groups: readonly ChannelGroup[], keep: KeepSets
       }
     });
     if (!g.prunable && list.length < g.channels) throw new UsageError(`${where} removes channels of a frozen group (${g.reason})`);
+    // After a Split/Slice a tensor sees only part of the group; it must keep one of those channels.
+    const kept = new Set(list);
+    for (const t of g.tensors) {
+      if (t.count === g.channels) continue;
+      let any = false;
+      for (let c = t.start; c < t.start + t.count && !any; c++) any = kept.has(c);
+      if (!any) throw new UsageError(`${where} keeps none of channels ${t.start}..${t.start + t.count - 1}, all that tensor '${t.name}' carries`);
+    }
   }
 }
 
