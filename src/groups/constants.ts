@@ -25,6 +25,30 @@ export function ownedConstant(index: GraphIndex, name: string, node: number): Te
   return value?.t ?? undefined;
 }
 
+/**
+ * Nodes that use the value of constant `name`, looking through Identity/Cast copies (exporters
+ * deduplicate equal initializers and sometimes re-expose them through Identity nodes).
+ */
+export function constantUsers(index: GraphIndex, name: string): number[] {
+  let root = name;
+  for (;;) {
+    const p = index.producerOf(root);
+    const n = p === undefined ? undefined : index.nodes[p]!;
+    if (!n || (n.opType !== "Identity" && n.opType !== "Cast") || !isDefaultDomain(n) || !n.input[0]) break;
+    root = n.input[0];
+  }
+  const users = new Set<number>();
+  const visit = (t: string): void => {
+    for (const u of index.consumersOf(t)) {
+      const n = index.nodes[u.node]!;
+      if ((n.opType === "Identity" || n.opType === "Cast") && isDefaultDomain(n) && n.output[0]) visit(n.output[0]);
+      else users.add(u.node);
+    }
+  };
+  visit(root);
+  return [...users].sort((a, b) => a - b);
+}
+
 /** Who else reads a tensor, for error messages and frozen reasons. */
 export function sharedWith(index: GraphIndex, name: string, node: number): string {
   const others = index.consumersOf(name).filter((u) => u.node !== node).map((u) => `'${index.nodeName(u.node)}'`);

@@ -5,22 +5,30 @@
 import { attrInt, attrInts } from "../graph/graph-index.js";
 import type { NodeProto } from "../onnx/proto.js";
 import { readFloats, tensorDims } from "../onnx/tensor.js";
-import { constantInts, intsSetting, normAxis, ownedConstant, product, sharedWith } from "./constants.js";
+import { constantInts, constantUsers, intsSetting, normAxis, product } from "./constants.js";
 import { concatenated, cut, scaled, singleSource, withAxis, type Layout } from "./layout.js";
 import type { OpRule, RuleKind } from "./op-rules.js";
 import type { Walk } from "./walk.js";
 
 export type Handler = (w: Walk, i: number, node: NodeProto, rule: OpRule) => void;
 
-/** Reason text when a parameter cannot be edited in place, or undefined when it can. */
-function notOwned(w: Walk, i: number, names: readonly (string | undefined)[]): string | undefined {
+/**
+ * Reason text when a per-channel parameter is not a constant. Constants shared with other nodes
+ * are fine: surgery edits a private copy (exporters deduplicate equal biases and BN params).
+ */
+function notConstant(w: Walk, i: number, names: readonly (string | undefined)[]): string | undefined {
   for (const name of names) {
-    if (!name) continue;
-    if (!ownedConstant(w.index, name, i)) {
-      return `parameter '${name}' of ${w.where(i)} is shared or not a plain constant (${sharedWith(w.index, name, i)})`;
-    }
+    if (name && !w.index.constantTensor(name)) return `parameter '${name}' of ${w.where(i)} is computed at run time`;
   }
   return undefined;
+}
+
+/** A weight tied between two compute nodes cannot lose channels for one of them only. */
+function sharedWeight(w: Walk, i: number, name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const users = constantUsers(w.index, name).filter((u) => u !== i);
+  if (users.length === 0) return undefined;
+  return `weight '${name}' of ${w.where(i)} is shared with ${users.map((u) => `'${w.name(u)}'`).join(", ")}`;
 }
 
 /** Input x on channel axis 1 when the rule requires it; freezes otherwise. */
@@ -63,11 +71,6 @@ function checkBroadcast(w: Walk, i: number, node: NodeProto, x: Layout, slots: r
       w.freeze(x, `${w.where(i)}: per-channel input '${name}' is computed but not channel-tracked`);
       return false;
     }
-    const reason = notOwned(w, i, [name]);
-    if (reason) {
-      w.freeze(x, reason);
-      return false;
-    }
     w.members.push({ node: i, kind: "constant", tensor: node.output[0]!, output: node.output[0]! });
   }
   return true;
@@ -84,7 +87,7 @@ const normalization: Handler = (w, i, node, rule) => {
   const x = channelInput(w, i, node, rule);
   if (!x) return;
   const params = (rule.params ?? []).map((p) => node.input[p.input]);
-  const reason = notOwned(w, i, params);
+  const reason = notConstant(w, i, params);
   if (reason) w.freeze(x, reason);
   w.members.push({ node: i, kind: rule.kind, tensor: node.input[0]!, output: node.output[0]! });
   w.carry(i, x);
@@ -161,11 +164,6 @@ const resize: Handler = (w, i, node, rule) => {
     if (k >= 0) {
       if (sizes[k] !== x.size) {
         w.freeze(x, `${w.where(i)} resizes the channel axis`);
-        return;
-      }
-      const reason = notOwned(w, i, [sizesName]);
-      if (reason) {
-        w.freeze(x, reason);
         return;
       }
       w.members.push({ node: i, kind: "resize", tensor: node.input[0]!, output: node.output[0]! });
@@ -298,12 +296,9 @@ const split: Handler = (w, i, node, rule) => {
     w.carry(i, x, node.output.map((_, k) => k));
     return;
   }
-  if (w.opset >= 13 && node.input[1]) {
-    const reason = notOwned(w, i, [node.input[1]]);
-    if (reason) {
-      w.freeze(x, reason);
-      return;
-    }
+  if (w.opset >= 13 && node.input[1] && !w.index.constantTensor(node.input[1])) {
+    w.freeze(x, `${w.where(i)}: split sizes are computed at run time`);
+    return;
   }
   const parts: Layout[] = [];
   let start = 0;
@@ -346,15 +341,6 @@ const slice: Handler = (w, i, node, rule) => {
   const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + x.size : v, 0), x.size);
   const from = clamp(starts[k]!);
   const to = Math.max(clamp(ends[k]!), from);
-  // Only bounds inside the axis change with pruning; those must be editable without side effects.
-  if (!old) {
-    const edits = [from > 0 ? node.input[1] : undefined, to < x.size ? node.input[2] : undefined];
-    const reason = notOwned(w, i, edits);
-    if (reason) {
-      w.freeze(x, reason);
-      return;
-    }
-  }
   const part = cut(x, from, to);
   if (!part) {
     w.freeze(x, `${w.where(i)} slices inside a channel's block of positions`);
@@ -402,11 +388,6 @@ const reshape: Handler = (w, i, node, rule) => {
       return;
     }
     if (v !== undefined && v > 0) {
-      const reason = notOwned(w, i, [node.input[1]]);
-      if (reason) {
-        w.freeze(x, reason);
-        return;
-      }
       w.members.push({ node: i, kind: "reshape", tensor: node.input[0]!, output: out });
     }
   }
@@ -436,9 +417,9 @@ function producerOutput(w: Walk, i: number, node: NodeProto, weightAxis: number,
   w.set(y, singleSource(src, channels, channelAxis, dims.length));
 }
 
-/** A constant weight read by this node only, or a frozen reason. */
+/** A weight read by this node only and a constant bias, or a frozen reason. */
 function weightReason(w: Walk, i: number, node: NodeProto): string | undefined {
-  return notOwned(w, i, [node.input[1], node.opType === "MatMul" ? undefined : node.input[2]]);
+  return sharedWeight(w, i, node.input[1]) ?? (node.opType === "MatMul" ? undefined : notConstant(w, i, [node.input[2]]));
 }
 
 function consumerInput(w: Walk, i: number, node: NodeProto, axis: number, reason?: string): void {

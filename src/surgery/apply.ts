@@ -16,7 +16,7 @@ export function applyKeepSets(model: ModelProto, groups: ChannelGroup[], keep: K
   const copy = cloneModel(model);
   const index = new GraphIndex(copy, source);
   const kept = keptPositions(groups, keep);
-  const ctx: SurgeryContext = { index, kept, opset: defaultOpsetVersion(copy), source };
+  const ctx: SurgeryContext = { index, kept, copies: new Map(), opset: defaultOpsetVersion(copy), source };
   // Every edit reads the original constants' layout through `index`, built before any edit;
   // each owned constant belongs to one node, so node order does not matter.
   index.nodes.forEach((node, i) => {
@@ -24,6 +24,7 @@ export function applyKeepSets(model: ModelProto, groups: ChannelGroup[], keep: K
     if (rule) OP_SURGERY[rule.kind](ctx, i, node, rule);
   });
   const graph = index.graph;
+  dropOrphanedInitializers(index);
   graph.valueInfo = graph.valueInfo.filter((vi) => !kept.has(vi.name ?? ""));
   for (const out of graph.output) {
     const k = kept.get(out.name ?? "");
@@ -31,6 +32,18 @@ export function applyKeepSets(model: ModelProto, groups: ChannelGroup[], keep: K
     if (k && dim && (dim.dimValue !== undefined && dim.dimValue !== null)) dim.dimValue = k.kept.length;
   }
   return { model: copy, consumers: consumerChanges(groups, kept) };
+}
+
+/** Initializers whose every reader got a private copy: nothing reads them any more. */
+function dropOrphanedInitializers(index: GraphIndex): void {
+  const read = new Set<string>();
+  for (const n of index.graph.node) for (const name of n.input) read.add(name);
+  for (const o of index.graph.output) read.add(o.name ?? "");
+  index.graph.initializer = index.graph.initializer.filter((t) => {
+    const name = t.name ?? "";
+    // keep those read inside subgraphs too (the index saw them before any edit)
+    return read.has(name) || index.consumersOf(name).some((u) => u.input < 0) || index.consumersOf(name).length === 0;
+  });
 }
 
 function consumerChanges(groups: readonly ChannelGroup[], kept: KeptMap): ConsumerChange[] {

@@ -7,6 +7,8 @@ import { UnsupportedStructureError } from "../errors.js";
 import { attribute, attrInt, attrInts, type GraphIndex } from "../graph/graph-index.js";
 import { normAxis, ownedConstant } from "../groups/constants.js";
 import type { OpRule, RuleKind } from "../groups/op-rules.js";
+import type protobuf from "protobufjs/light";
+import { TensorType } from "../onnx/model-io.js";
 import type { NodeProto, TensorProto } from "../onnx/proto.js";
 import { makeInt64Tensor, readInts, tensorDims, writeInts } from "../onnx/tensor.js";
 import type { KeptAxis, KeptMap } from "./positions.js";
@@ -14,6 +16,8 @@ import { sliceAxis } from "./slice-tensor.js";
 
 export interface SurgeryContext {
   index: GraphIndex;
+  /** Constants already made editable, by "node:slot". */
+  copies: Map<string, TensorProto>;
   kept: KeptMap;
   opset: number;
   source: string;
@@ -21,15 +25,34 @@ export interface SurgeryContext {
 
 type OpSurgery = (ctx: SurgeryContext, i: number, node: NodeProto, rule: OpRule) => void;
 
-function editable(ctx: SurgeryContext, i: number, name: string | undefined): TensorProto {
-  const t = name ? ownedConstant(ctx.index, name, i) : undefined;
-  if (!t) {
-    // The walk froze every group whose change would need this; reaching here is a bug or stale groups.
+/**
+ * The constant at input `slot` of node `i`, ready to edit: in place when only this node reads it,
+ * else a private copy (copy-on-write) wired into the node under a new name. The walk has already
+ * frozen tied weights; what is shared here are deduplicated biases, BN params, shape constants.
+ */
+function editable(ctx: SurgeryContext, i: number, slot: number): TensorProto {
+  const key = `${i}:${slot}`;
+  const done = ctx.copies.get(key);
+  if (done) return done;
+  const node = ctx.index.nodes[i]!;
+  const name = node.input[slot] ?? "";
+  const owned = ownedConstant(ctx.index, name, i);
+  if (owned) {
+    ctx.copies.set(key, owned);
+    return owned;
+  }
+  const value = ctx.index.constantTensor(name);
+  if (!value) {
     throw new UnsupportedStructureError(
-      `${ctx.source}: node '${ctx.index.nodeName(i)}' needs input '${name}' edited, but it is not an owned constant (groups built for another model?)`,
+      `${ctx.source}: node '${ctx.index.nodeName(i)}' needs input '${name}' edited, but it is not a constant (groups built for another model?)`,
     );
   }
-  return t;
+  const copy = TensorType.decode(TensorType.encode(value as unknown as protobuf.Message).finish()) as unknown as TensorProto;
+  copy.name = uniqueName(ctx.index, `${name}.${ctx.index.nodeName(i)}`);
+  ctx.index.graph.initializer.push(copy);
+  node.input[slot] = copy.name;
+  ctx.copies.set(key, copy);
+  return copy;
 }
 
 const countBelow = (kept: readonly number[], p: number): number => kept.filter((k) => k < p).length;
@@ -38,12 +61,12 @@ const conv: OpSurgery = (ctx, i, node) => {
   const x = ctx.kept.get(node.input[0]!);
   const y = ctx.kept.get(node.output[0]!);
   if (!x && !y) return;
-  const w = editable(ctx, i, node.input[1]);
+  const w = editable(ctx, i, 1);
   const group = attrInt(node, "group", 1);
   const [cout, cinPerGroup] = tensorDims(w);
   if (group === 1) {
     if (y) sliceAxis(w, 0, y.kept);
-    if (y && node.input[2]) sliceAxis(editable(ctx, i, node.input[2]), 0, y.kept);
+    if (y && node.input[2]) sliceAxis(editable(ctx, i, 2), 0, y.kept);
     if (x) sliceAxis(w, 1, x.kept);
     return;
   }
@@ -52,7 +75,7 @@ const conv: OpSurgery = (ctx, i, node) => {
   }
   // Depthwise: input and output channels go together, k outputs per input; `group` follows Cin.
   sliceAxis(w, 0, y.kept);
-  if (node.input[2]) sliceAxis(editable(ctx, i, node.input[2]), 0, y.kept);
+  if (node.input[2]) sliceAxis(editable(ctx, i, 2), 0, y.kept);
   attribute(node, "group")!.i = x.kept.length;
 };
 
@@ -60,24 +83,23 @@ const convTranspose: OpSurgery = (ctx, i, node) => {
   const x = ctx.kept.get(node.input[0]!);
   const y = ctx.kept.get(node.output[0]!);
   if (!x && !y) return;
-  const w = editable(ctx, i, node.input[1]);
+  const w = editable(ctx, i, 1);
   if (x) sliceAxis(w, 0, x.kept);
   if (y) sliceAxis(w, 1, y.kept);
-  if (y && node.input[2]) sliceAxis(editable(ctx, i, node.input[2]), 0, y.kept);
+  if (y && node.input[2]) sliceAxis(editable(ctx, i, 2), 0, y.kept);
 };
 
 const gemm: OpSurgery = (ctx, i, node) => {
   const x = ctx.kept.get(node.input[0]!);
   const y = ctx.kept.get(node.output[0]!);
   if (!x && !y) return;
-  const w = editable(ctx, i, node.input[1]);
+  const w = editable(ctx, i, 1);
   const transB = attrInt(node, "transB", 0) === 1;
   if (x) sliceAxis(w, transB ? 1 : 0, x.kept);
   if (y) sliceAxis(w, transB ? 0 : 1, y.kept);
-  const c = node.input[2];
-  if (y && c) {
-    const dims = tensorDims(editable(ctx, i, c));
-    if (dims[dims.length - 1] === y.size) sliceAxis(editable(ctx, i, c), dims.length - 1, y.kept);
+  if (y && node.input[2]) {
+    const dims = tensorDims(ctx.index.constantTensor(node.input[2])!);
+    if (dims[dims.length - 1] === y.size) sliceAxis(editable(ctx, i, 2), dims.length - 1, y.kept);
   }
 };
 
@@ -85,7 +107,7 @@ const matmul: OpSurgery = (ctx, i, node) => {
   const x = ctx.kept.get(node.input[0]!);
   const y = ctx.kept.get(node.output[0]!);
   if (!x && !y) return;
-  const w = editable(ctx, i, node.input[1]);
+  const w = editable(ctx, i, 1);
   if (x) sliceAxis(w, 0, x.kept);
   if (y) sliceAxis(w, 1, y.kept);
 };
@@ -94,7 +116,7 @@ const normalization: OpSurgery = (ctx, i, node, rule) => {
   const x = ctx.kept.get(node.input[0]!);
   if (!x) return;
   for (const p of rule.params ?? []) {
-    if (node.input[p.input]) sliceAxis(editable(ctx, i, node.input[p.input]), p.axis, x.kept);
+    if (node.input[p.input]) sliceAxis(editable(ctx, i, p.input), p.axis, x.kept);
   }
 };
 
@@ -108,7 +130,7 @@ const broadcastConstants: OpSurgery = (ctx, i, node) => {
     if (!c) return;
     const dims = tensorDims(c);
     const aligned = dims.length - (y.rank - y.axis);
-    if (aligned >= 0 && dims[aligned] === y.size && y.size > 1) sliceAxis(editable(ctx, i, node.input[slot]), aligned, y.kept);
+    if (aligned >= 0 && dims[aligned] === y.size && y.size > 1) sliceAxis(editable(ctx, i, slot), aligned, y.kept);
   });
 };
 
@@ -140,7 +162,7 @@ const split: OpSurgery = (ctx, i, node) => {
   const splitAttr = attribute(node, "split");
   if (splitAttr) splitAttr.ints = next;
   else if (ctx.opset < 13) node.attribute.push({ name: "split", type: 7, ints: next });
-  else if (node.input[1]) writeInts(editable(ctx, i, node.input[1]), [next.length], next);
+  else if (node.input[1]) writeInts(editable(ctx, i, 1), [next.length], next);
   else {
     const name = uniqueName(ctx.index, `${ctx.index.nodeName(i)}.split`);
     ctx.index.graph.initializer.push(makeInt64Tensor(name, [next.length], next));
@@ -177,7 +199,7 @@ const slice: OpSurgery = (ctx, i, node) => {
   const write = (attr: string, slot: number, values: number[], v: number): void => {
     values[k] = v;
     if (old) attribute(node, attr)!.ints = values;
-    else writeInts(editable(ctx, i, node.input[slot]), [values.length], values);
+    else writeInts(editable(ctx, i, slot), [values.length], values);
   };
   if (from > 0) write("starts", 1, starts, newFrom);
   if (to < x.size) write("ends", 2, ends, newTo);
@@ -190,7 +212,7 @@ const reshape: OpSurgery = (ctx, i, node) => {
   const values = shape ? readInts(shape) : [];
   if ((values[y.axis] ?? 0) <= 0) return; // -1 and 0 follow the input by themselves
   values[y.axis] = y.kept.length;
-  writeInts(editable(ctx, i, node.input[1]), [values.length], values);
+  writeInts(editable(ctx, i, 1), [values.length], values);
 };
 
 const resize: OpSurgery = (ctx, i, node) => {
@@ -204,7 +226,7 @@ const resize: OpSurgery = (ctx, i, node) => {
   if (k < 0) return;
   const values = readInts(t);
   values[k] = y.kept.length;
-  writeInts(editable(ctx, i, sizesName), [values.length], values);
+  writeInts(editable(ctx, i, 3), [values.length], values);
 };
 
 const none: OpSurgery = () => {};

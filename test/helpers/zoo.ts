@@ -279,6 +279,26 @@ function dynamicAndShared(): ModelProto {
   return finish(b, classifierHead(b, c4), "dynamic_and_shared");
 }
 
+/** Exporter deduplication: one bias shared by several convs, a weight behind Identity, shared slice bounds. */
+function sharedParams(): ModelProto {
+  const { b, x } = start(21);
+  const zeros = b.constant("dedup.bias", [8], new Array<number>(8).fill(0.05));
+  const conv = (input: string, name: string, weight: string): string =>
+    b.setChannels(b.op("Conv", [input, weight, zeros], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name })[0]!, 8);
+  const y1 = b.relu(conv(x, "c1", b.weight("c1.weight", [8, 3, 3, 3], 0.3)));
+  const wId = b.op("Identity", [b.weight("c2.weight_raw", [8, 8, 3, 3], 0.2)], {}, { name: "c2.weight_id" })[0]!;
+  const y2 = b.relu(conv(y1, "c2", wId));
+  // two Slices of the channel axis reading the same bounds constants
+  const st = b.intConstant("sl.starts", [0]);
+  const en = b.intConstant("sl.ends", [5]);
+  const ax = b.intConstant("sl.axes", [1]);
+  const s1 = b.setChannels(b.op1("Slice", [y2, st, en, ax]), 5);
+  const y3 = b.relu(conv(y2, "c3", b.weight("c3.weight", [8, 8, 3, 3], 0.2)));
+  const s2 = b.setChannels(b.op1("Slice", [y3, st, en, ax]), 5);
+  const cat = b.setChannels(b.op1("Concat", [s1, s2], { axis: 1 }), 10);
+  return finish(b, classifierHead(b, convBnAct(b, cat, { out: 6, name: "c4" })), "shared_params");
+}
+
 export function zoo(): ZooModel[] {
   return [
     { name: "chain", model: chain(), inputShape: SHAPE },
@@ -300,6 +320,7 @@ export function zoo(): ZooModel[] {
     { name: "gelu_erf", model: geluErf(), inputShape: SHAPE },
     { name: "carriers", model: carriers(), inputShape: SHAPE },
     { name: "conv_output", model: convOutput(), inputShape: SHAPE, mustFreeze: ["c2"] },
+    { name: "shared_params", model: sharedParams(), inputShape: SHAPE },
     { name: "dynamic_and_shared", model: dynamicAndShared(), inputShape: SHAPE, mustFreeze: ["c1", "shared1", "shared2"] },
   ];
 }

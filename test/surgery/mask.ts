@@ -31,7 +31,10 @@ export function maskModel(model: ModelProto, groups: readonly ChannelGroup[], ke
     const kept = new Set(list);
     for (const c of g.consumers) {
       const node = graph.node[c.node]!;
-      const w = graph.initializer.find((t) => t.name === node.input[1])!;
+      // exporters sometimes route a weight through Identity: zero the initializer behind it
+      let wName = node.input[1]!;
+      for (let id = graph.node.find((n) => n.output[0] === wName); id?.opType === "Identity"; id = graph.node.find((n) => n.output[0] === wName)) wName = id.input[0]!;
+      const w = graph.initializer.find((t) => t.name === wName)!;
       const dims = tensorDims(w);
       const data = readFloats(w);
       const axis = inputAxis(node);
