@@ -11,18 +11,21 @@ import type { ChannelGroup } from "../groups/types.js";
 import type { CostModel } from "./plan.js";
 
 export function buildCostModel(index: GraphIndex, shapes: ShapeMap, count: ModelCount, groups: readonly ChannelGroup[]): CostModel {
-  const tensorGroups = new Map<string, ChannelGroup[]>();
+  const tensorGroups = new Map<string, { g: ChannelGroup; share: number }[]>();
   const consumerGroups = new Map<number, { g: ChannelGroup; stride: number; size: number }[]>();
   for (const g of groups) {
     if (!g.prunable) continue;
     for (const t of g.tensors) {
+      if (t.axis !== 1) continue;
       const list = tensorGroups.get(t.name) ?? [];
-      list.push(g);
+      // Each removed group channel removes `stride` positions, for the `count/channels` share of
+      // the group this tensor carries (Split/Slice branches carry part of it).
+      list.push({ g, share: (t.stride * t.count) / g.channels / t.size });
       tensorGroups.set(t.name, list);
     }
     for (const c of g.consumers) {
       const list = consumerGroups.get(c.node) ?? [];
-      list.push({ g, stride: c.stride, size: c.inputSize });
+      list.push({ g, stride: (c.stride * c.count) / g.channels, size: c.inputSize });
       consumerGroups.set(c.node, list);
     }
   }
@@ -30,9 +33,8 @@ export function buildCostModel(index: GraphIndex, shapes: ShapeMap, count: Model
     const removed = (g: ChannelGroup): number => g.channels - (kept.get(g.id) ?? g.channels);
     const tensorFraction = (name: string): number => {
       const gs = tensorGroups.get(name);
-      const c = shapes.get(name)?.[1];
-      if (!gs || !c) return 1;
-      return Math.max(0, 1 - gs.reduce((s, g) => s + removed(g), 0) / c);
+      if (!gs) return 1;
+      return Math.max(0, 1 - gs.reduce((s, x) => s + removed(x.g) * x.share, 0));
     };
     let macs = 0;
     let params = 0;

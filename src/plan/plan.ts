@@ -137,49 +137,49 @@ export function makePlan(groups: readonly ChannelGroup[], scores: ReadonlyMap<nu
 
 /**
  * Global ranking: channels of all groups compete on importance normalised within their group
- * (divided by the group's max), removed lowest first; binary search on the threshold until the
- * cost model reaches the target.
+ * (divided by the group's max) and are removed lowest first (ties: group id, then the group's own
+ * removal order), one by one; a binary search on how many finds the smallest removal that
+ * reaches the target under the per-group limits.
  */
 function globalPlan(groups: readonly ChannelGroup[], scores: ReadonlyMap<number, GroupScore>, o: PlanOptions, cost: CostModel): GroupPlan[] {
   const orders = new Map<number, number[]>();
-  const normalised = new Map<number, number[]>(); // normalised score of the i-th channel in removal order
+  const queue: { group: number; rank: number; score: number }[] = [];
   for (const g of groups) {
     const s = scores.get(g.id)!;
     const order = removalOrder(s);
-    const max = Math.max(...Array.from(s.importance), 1e-30);
-    // Along the removal order scores need not be monotone (greedy); force a running maximum so a
-    // threshold removes a prefix of the order.
-    let run = 0;
-    normalised.set(g.id, order.map((c) => (run = Math.max(run, s.importance[c]! / max))));
     orders.set(g.id, order);
+    const max = Math.max(...Array.from(s.importance), 1e-30);
+    // A greedy order need not be monotone in importance: use the running maximum, so that the
+    // group's channels leave in its own order.
+    let run = 0;
+    order.forEach((c, rank) => queue.push({ group: g.id, rank, score: (run = Math.max(run, s.importance[c]! / max)) }));
   }
-  const countsAt = (t: number): Map<number, number> => {
-    const kept = new Map<number, number>();
-    for (const g of groups) {
-      const ns = normalised.get(g.id)!;
-      let k = 0;
-      while (k < ns.length && ns[k]! < t) k++;
-      k = Math.min(k, maxRemovable(g.channels, o));
-      const keep = roundKeep(g.channels - k, g.channels, o.roundTo);
-      kept.set(g.id, keep);
+  queue.sort((a, b) => a.score - b.score || a.group - b.group || a.rank - b.rank);
+  const caps = new Map(groups.map((g) => [g.id, maxRemovable(g.channels, o)]));
+  const channelsOf = new Map(groups.map((g) => [g.id, g.channels]));
+  const countsAfter = (prefix: number): Map<number, number> => {
+    const removed = new Map<number, number>();
+    for (let i = 0; i < prefix; i++) {
+      const q = queue[i]!;
+      const r = removed.get(q.group) ?? 0;
+      if (r < caps.get(q.group)! && q.rank === r) removed.set(q.group, r + 1);
     }
+    const kept = new Map<number, number>();
+    for (const [g, c] of channelsOf) kept.set(g, roundKeep(c - (removed.get(g) ?? 0), c, o.roundTo));
     return kept;
   };
   const meets = (kept: Map<number, number>): boolean =>
     (o.targetMacs === undefined || cost.macs(kept) <= o.targetMacs * cost.baseMacs)
     && (o.targetParams === undefined || cost.params(kept) <= o.targetParams * cost.baseParams);
+  let hi = queue.length;
+  const planFor = (kept: Map<number, number>, note?: string): GroupPlan[] =>
+    groups.map((g) => groupPlan(g, orders.get(g.id)!, g.channels - kept.get(g.id)!, note));
+  if (!meets(countsAfter(hi))) return planFor(countsAfter(hi), "target not reachable within --max-ratio/--min-channels");
   let lo = 0;
-  let hi = 1 + 1e-9;
-  if (!meets(countsAt(hi))) {
-    // Even the maximum removal allowed by the limits misses the target: take it and say so.
-    const kept = countsAt(hi);
-    return groups.map((g) => groupPlan(g, orders.get(g.id)!, g.channels - kept.get(g.id)!, "target not reachable within --max-ratio/--min-channels"));
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (meets(countsAfter(mid))) hi = mid;
+    else lo = mid + 1;
   }
-  for (let it = 0; it < 50; it++) {
-    const mid = (lo + hi) / 2;
-    if (meets(countsAt(mid))) hi = mid;
-    else lo = mid;
-  }
-  const kept = countsAt(hi);
-  return groups.map((g) => groupPlan(g, orders.get(g.id)!, g.channels - kept.get(g.id)!));
+  return planFor(countsAfter(hi));
 }
