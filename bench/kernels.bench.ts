@@ -5,6 +5,7 @@
  *
  *   npm run bench:kernels            table + ratios
  *   npm run bench:kernels -- --json  one JSON object per shape
+ *   npm run bench:kernels -- --solver  also time the recovery solver at K = 4609, O = 512
  *
  * Each measurement repeats the call until ≥ 0.3 s have passed and keeps the best of 3 rounds;
  * the machine is shared, so treat differences under ~10% as noise.
@@ -95,6 +96,24 @@ function randomMaps(n: number, seed: number): Float32Array {
   return a;
 }
 
+/** Normal equations of a 512·3·3+1-input, 512-output consumer: accumulate 1024 rows, then solve. */
+async function solverTiming(): Promise<void> {
+  const kernels = await loadKernelsNode();
+  const [inputs, outputs, rows] = [4609, 512, 1024];
+  const x = randomMaps(rows * inputs, 1), y = randomMaps(rows * outputs, 2);
+  const ne = kernels.normalEquations(inputs, outputs);
+  let t = performance.now();
+  ne.addRows(x, y, rows);
+  const add = (performance.now() - t) / 1000;
+  t = performance.now();
+  const w = ne.solve(1e-3);
+  const solve = (performance.now() - t) / 1000;
+  ne.dispose();
+  if (!w.every(Number.isFinite)) throw new Error("solver produced non-finite weights");
+  console.log(`\nsolver K=${inputs} O=${outputs}: XᵀX, XᵀY from ${rows} rows ${add.toFixed(2)} s ` +
+    `(${((rows * inputs * (inputs + 2 * outputs)) / add / 1e9).toFixed(1)} GFLOP/s); Cholesky + solve ${solve.toFixed(2)} s`);
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes("--json");
   ort.env.wasm.numThreads = 1;
@@ -151,6 +170,7 @@ async function main(): Promise<void> {
       `${String(r.C).padStart(5)} ${String(r.M).padStart(6)}  ${f(r.plain_gflops)}  ${f(r.scalar_gflops)}  ${f(r.simd_gflops)}    ${f(r.ort_gflops)}   ${f(r.simd_gflops / r.ort_gflops)}x ${f(r.simd_gflops / r.plain_gflops)}x`,
     );
   }
+  if (process.argv.includes("--solver")) await solverTiming();
 }
 
 await main();
