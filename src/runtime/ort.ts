@@ -78,3 +78,12 @@ function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split("\n")[0]!.slice(0, 400);
 }
+
+/**
+ * Where onnxruntime-web fetches its own wasm glue (ort-wasm-simd-threaded.mjs/.wasm): a URL prefix
+ * ending in "/". Only the browser platform edge calls this (src/platform/browser/runtime.ts); Node
+ * finds the files inside node_modules by itself. Must run before the first session is created.
+ */
+export function setRuntimeAssetPaths(prefix: string): void {
+  ort.env.wasm.wasmPaths = prefix;
+}
