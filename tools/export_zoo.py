@@ -15,7 +15,7 @@ after folding many biases are bit-identical and torch 1.13's exporter DEDUPLICAT
 nodes then share one bias initializer (sometimes through Identity nodes). Pruners must treat shared
 initializers copy-on-write. `--perturb` avoids this (see `shared_initializers` in the JSON).
 
-Usage: /usr/bin/python3 tools/export_zoo.py [--only resnet18,mobilenet_v2] [--out fixtures/zoo] [--perturb]
+Usage: /usr/bin/python3 tools/export_zoo.py [--only resnet18,mobilenet_v2] [--out fixtures/zoo] [--perturb] [--verify]
 """
 import argparse
 import json
@@ -66,7 +66,20 @@ def perturb(model, seed=1):
                 mod.bias.copy_(torch.randn(mod.bias.shape, generator=g) * 0.01)
 
 
-def export_one(name, out_dir, do_perturb=False):
+def verify(model, path):
+    """Run the exported file with tools/onnx_torch.py (no onnxruntime here) on a batch of 2 and
+    compare with the torch model; also exercises the dynamic batch axis."""
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from onnx_torch import OnnxModule
+    x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        ref = model(x)
+        out = OnnxModule(path).eval()(x)
+    return float((out - ref).abs().max() / (ref.abs().max() + 1e-12))
+
+
+def export_one(name, out_dir, do_perturb=False, do_verify=False):
     torch.manual_seed(0)
     model = MODELS[name]().eval()
     if do_perturb:
@@ -107,6 +120,11 @@ def export_one(name, out_dir, do_perturb=False):
            "perturbed": do_perturb, "bn_nodes": sum(1 for n in m.graph.node if n.op_type == "BatchNormalization")}
     if errors:
         rec["errors"] = errors
+    if do_verify:
+        try:
+            rec["verify_rel_max_diff"] = verify(model, path)
+        except Exception as e:  # noqa: BLE001
+            rec["verify_error"] = f"{type(e).__name__}: {str(e)[:300]}"
     return rec
 
 
@@ -115,6 +133,8 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated subset of: " + ",".join(MODELS))
     ap.add_argument("--out", default=os.path.join(ROOT, "fixtures", "zoo"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--verify", action="store_true",
+                    help="re-run each export with tools/onnx_torch.py on a batch of 2 and compare with torch")
     ap.add_argument("--perturb", action="store_true",
                     help="randomise BN stats/affine and zero biases (seeded) before export; avoids "
                          "deduplicated (shared) initializers and gives non-trivial folded biases")
@@ -136,13 +156,16 @@ def main():
     failed = []
     for name in names:
         t0 = time.time()
-        rec = export_one(name, args.out, args.perturb)
+        rec = export_one(name, args.out, args.perturb, args.verify)
         rec["export_seconds"] = round(time.time() - t0, 2)
         refs[name] = rec
         if rec["status"] == "ok":
             print(f"{name:22s} ok   opset={rec['opset']} {rec['size_bytes'] / 1e6:7.2f} MB  "
                   f"torch_params={rec['torch_params']:>9d} onnx_params={rec['onnx_float_initializer_elems']:>9d} "
-                  f"nodes={rec['nodes']:4d} bn={rec['bn_nodes']} shared_inits={rec['shared_initializers']} {rec['export_seconds']:6.2f} s", flush=True)
+                  f"nodes={rec['nodes']:4d} bn={rec['bn_nodes']} shared_inits={rec['shared_initializers']} "
+                  f"{rec['export_seconds']:6.2f} s" + (f"  verify rel.diff={rec['verify_rel_max_diff']:.1e}"
+                  if "verify_rel_max_diff" in rec else f"  VERIFY FAILED {rec['verify_error']}"
+                  if "verify_error" in rec else ""), flush=True)
         else:
             failed.append(name)
             print(f"{name:22s} FAILED {rec['errors']}", flush=True)

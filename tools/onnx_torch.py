@@ -8,7 +8,8 @@ or operands of Add/Mul/Sub/Div) become trainable nn.Parameters, so the module ca
 Supported ops: Conv (group/depthwise, pads, strides, dilations, auto_pad), ConvTranspose-free CNN ops:
 Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Add, Sub, Mul, Div, MaxPool, AveragePool,
 GlobalAveragePool, GlobalMaxPool, Flatten, Reshape, Gemm, MatMul, Constant, Identity, Dropout,
-BatchNormalization, Concat, Transpose, Squeeze, Unsqueeze, Shape, Gather, ReduceMean, Softmax, Pad.
+BatchNormalization, Concat, Transpose, Squeeze, Unsqueeze, Shape, Gather, ReduceMean, Softmax, Pad,
+Cast, Slice (step 1). Enough for the Fashion-MNIST models and all fixtures/zoo exports.
 """
 import math
 
@@ -19,6 +20,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from onnx import numpy_helper
 
+_ONNX_TO_TORCH = {1: torch.float32, 2: torch.uint8, 3: torch.int8, 5: torch.int16, 6: torch.int32,
+                  7: torch.int64, 9: torch.bool, 10: torch.float16, 11: torch.float64}
 WEIGHT_OPS = {"Conv", "Gemm", "MatMul", "BatchNormalization", "Add", "Mul", "Sub", "Div", "PRelu"}
 
 
@@ -182,7 +185,26 @@ class OnnxModule(nn.Module):
         if op == "Mul":
             return x[0] * x[1]
         if op == "Div":
+            if not x[0].is_floating_point() and not x[1].is_floating_point():
+                return torch.div(x[0], x[1], rounding_mode="trunc")
             return x[0] / x[1]
+        if op == "Cast":
+            return x[0].to(_ONNX_TO_TORCH[a["to"]])
+        if op == "Slice":
+            t = x[0]
+            starts = [int(v) for v in x[1].tolist()]
+            ends = [int(v) for v in x[2].tolist()]
+            axes = [int(v) for v in x[3].tolist()] if len(x) > 3 and x[3] is not None else list(range(len(starts)))
+            steps = [int(v) for v in x[4].tolist()] if len(x) > 4 and x[4] is not None else [1] * len(starts)
+            idx = [slice(None)] * t.dim()
+            for st, en, ax, sp in zip(starts, ends, axes, steps):
+                if sp != 1:
+                    raise NotImplementedError("Slice with step != 1")
+                n = t.shape[ax]
+                st = max(0, min(n, st + n if st < 0 else st))
+                en = max(0, min(n, en + n if en < 0 else en))
+                idx[ax % t.dim()] = slice(st, en)
+            return t[tuple(idx)]
         if op in ("MaxPool", "AveragePool"):
             inp = x[0]
             nd = inp.dim() - 2
