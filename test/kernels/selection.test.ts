@@ -49,7 +49,7 @@ describe("channel selection vs brute-force greedy reference", () => {
       for (const greedy of [true, false]) {
         const label = `${mode.kind}${mode.kind === "knn" ? `:${mode.neighbours}` : ""} ${combine} ${greedy ? "greedy" : "one-shot"}`;
         it(label, () => {
-          for (const c of [2, 13, 40]) {
+          for (const c of [2, 13, 40, 100]) {
             const seed = c * 101 + (greedy ? 1 : 0);
             const matrix = mode.kind === "regression" ? randomGram(c, 3 * c, seed) : randomDistance(c, seed);
             const u = rng(seed + 5);

@@ -14,11 +14,13 @@ function randomRows(rows: number, cols: number, seed: number): Float32Array {
 }
 
 describe("normal equations + Cholesky vs float64 reference", () => {
-  // K spans: 1, below/above the 8-row Cholesky groups, not multiple of 3 (Gram tiles);
+  // K spans: 1, below/above the 8-row groups, not multiples of 3 (register tiles) or 64 (blocks);
   // rows cross the 256-row transposition blocks.
   const cases: Array<[number, number, number, number]> = [
     // [K, O, rows, ridge]
     [1, 1, 5, 0], [3, 2, 40, 1e-3], [9, 8, 300, 0], [37, 17, 600, 1e-3], [64, 9, 257, 1e-2],
+    // several 64-column Cholesky blocks, with ragged 3-row tiles and 256-row panels
+    [150, 7, 400, 1e-3], [331, 10, 700, 1e-2],
   ];
   for (const [k, o, rows, ridge] of cases) {
     it(`K=${k} O=${o} rows=${rows} ridge=${ridge}`, () => {
