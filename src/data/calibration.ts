@@ -4,7 +4,19 @@
  */
 import { DataError } from "../errors.js";
 import { decodeImage, imageToTensor } from "./images.js";
-import type { NpyArray } from "./npy.js";
+import type { NpyArray, NpyDtype } from "./npy.js";
+
+/** Array data read on demand: a file is read one batch at a time, never whole. */
+export interface NpySource {
+  dtype: NpyDtype;
+  shape: number[];
+  readElements(start: number, count: number): NpyArray["data"];
+}
+
+function asSource(a: NpyArray | NpySource): NpySource {
+  if ("readElements" in a) return a;
+  return { dtype: a.dtype, shape: a.shape, readElements: (start, count) => a.data.subarray(start, start + count) };
+}
 
 export interface CalibrationSet {
   /** Where the data came from (file or folder), for error messages and reports. */
@@ -35,7 +47,8 @@ function perChannel(values: readonly number[] | undefined, c: number, fallback: 
   return [...values];
 }
 
-export function npyCalibration(array: NpyArray, source: string, options: NpyCalibrationOptions = {}): CalibrationSet {
+export function npyCalibration(input: NpyArray | NpySource, source: string, options: NpyCalibrationOptions = {}): CalibrationSet {
+  const array = asSource(input);
   if (array.dtype !== "float32" && array.dtype !== "uint8" && array.dtype !== "float64") {
     throw new DataError(`${source}: calibration data must be float32 or uint8, not ${array.dtype}`);
   }
@@ -53,15 +66,15 @@ export function npyCalibration(array: NpyArray, source: string, options: NpyCali
   if (std.some((s) => !(s > 0))) throw new DataError(`${source}: --std values must be positive`);
   const plane = H * W;
   const sampleSize = C * plane;
-  const data = array.data;
   return {
     source,
     count,
     sampleShape: [C, H, W],
     read(start, k, out) {
       if (start < 0 || start + k > count) throw new DataError(`${source}: samples ${start}..${start + k} out of range (${count})`);
+      const data = array.readElements(start * sampleSize, k * sampleSize);
       for (let s = 0; s < k; s++) {
-        const base = (start + s) * sampleSize;
+        const base = s * sampleSize;
         for (let ch = 0; ch < C; ch++) {
           const m = mean[ch]!;
           const sd = std[ch]!;

@@ -15,7 +15,17 @@ const DESCR: Record<string, NpyDtype> = {
   "<i8": "int64", "<i4": "int32",
 };
 
-export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
+export interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  /** Byte offset of the data. */
+  dataOffset: number;
+  bytesPerElement: number;
+  count: number;
+}
+
+/** Parses the header from the first bytes of a file (at least 10 + header length). */
+export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== "NUMPY") {
     throw new DataError(`${file}: not a .npy file (bad magic)`);
   }
@@ -48,24 +58,35 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
     return n;
   });
   const count = shape.reduce((a, b) => a * b, 1);
-  const start = offset + headerLen;
-  const size = { float32: 4, float64: 8, uint8: 1, int64: 8, int32: 4 }[dtype];
-  if (bytes.length - start !== count * size) {
-    throw new DataError(`${file}: holds ${bytes.length - start} data bytes, shape (${shape.join(", ")}) of ${dtype} needs ${count * size}`);
+  const bytesPerElement = { float32: 4, float64: 8, uint8: 1, int64: 8, int32: 4 }[dtype];
+  return { dtype, shape, dataOffset: offset + headerLen, bytesPerElement, count };
+}
+
+/** Checks that the file holds exactly the data its header declares. */
+export function checkNpySize(h: NpyHeader, fileBytes: number, file: string): void {
+  if (fileBytes - h.dataOffset !== h.count * h.bytesPerElement) {
+    throw new DataError(`${file}: holds ${fileBytes - h.dataOffset} data bytes, shape (${h.shape.join(", ")}) of ${h.dtype} needs ${h.count * h.bytesPerElement}`);
   }
-  const body = bytes.slice(start); // aligned copy
-  let data: NpyArray["data"];
+}
+
+/** Decodes little-endian element bytes of a dtype into a typed array (int64 → exact float64). */
+export function decodeNpyElements(dtype: NpyDtype, body: Uint8Array, count: number): NpyArray["data"] {
+  const aligned = body.byteOffset % 8 === 0 ? body : body.slice();
   switch (dtype) {
-    case "float32": data = new Float32Array(body.buffer, 0, count); break;
-    case "float64": data = new Float64Array(body.buffer, 0, count); break;
-    case "uint8": data = body; break;
-    case "int32": data = new Int32Array(body.buffer, 0, count); break;
-    case "int64": {
-      const big = new BigInt64Array(body.buffer, 0, count);
-      data = Float64Array.from(big, (v) => Number(v));
-      break;
-    }
+    case "float32": return new Float32Array(aligned.buffer, aligned.byteOffset, count);
+    case "float64": return new Float64Array(aligned.buffer, aligned.byteOffset, count);
+    case "uint8": return aligned;
+    case "int32": return new Int32Array(aligned.buffer, aligned.byteOffset, count);
+    case "int64": return Float64Array.from(new BigInt64Array(aligned.buffer, aligned.byteOffset, count), (v) => Number(v));
   }
+}
+
+export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
+  const h = parseNpyHeader(bytes, file);
+  checkNpySize(h, bytes.length, file);
+  const { dtype, shape, count } = h;
+  const body = bytes.slice(h.dataOffset); // aligned copy
+  const data = decodeNpyElements(dtype, body, count);
   return { dtype, shape, data };
 }
 

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DataError } from "../../errors.js";
 import { imageCalibration, npyCalibration, labelsFromNpy, type CalibrationSet, type Normalisation } from "../../data/calibration.js";
-import { parseNpy } from "../../data/npy.js";
+import { checkNpySize, decodeNpyElements, parseNpy, parseNpyHeader } from "../../data/npy.js";
+import type { NpySource } from "../../data/calibration.js";
 import { readFileOrThrow } from "./files.js";
 
 export interface DataFileOptions extends Normalisation {
@@ -29,7 +30,32 @@ export function loadCalibrationData(p: string, o: DataFileOptions): CalibrationS
     return imageCalibration(files, p, { channels: o.channels, size: o.size, samples: o.samples, scale: o.scale, mean: o.mean, std: o.std });
   }
   if (!p.toLowerCase().endsWith(".npy")) throw new DataError(`${p}: calibration data must be a .npy file or a folder of images`);
-  return npyCalibration(parseNpy(readFileOrThrow(p, "calibration data"), p), p, o);
+  return npyCalibration(openNpy(p), p, o);
+}
+
+/** A .npy file read one slice at a time, so memory does not grow with the number of samples. */
+export function openNpy(p: string): NpySource {
+  let fd: number;
+  try {
+    fd = fs.openSync(p, "r");
+  } catch {
+    throw new DataError(`${p}: cannot open`);
+  }
+  const size = fs.fstatSync(fd).size;
+  const head = new Uint8Array(Math.min(size, 65536 + 12));
+  fs.readSync(fd, head, 0, head.length, 0);
+  const h = parseNpyHeader(head, p);
+  checkNpySize(h, size, p);
+  return {
+    dtype: h.dtype,
+    shape: h.shape,
+    readElements(start, count) {
+      const bytes = new Uint8Array(count * h.bytesPerElement);
+      const n = fs.readSync(fd, bytes, 0, bytes.length, h.dataOffset + start * h.bytesPerElement);
+      if (n !== bytes.length) throw new DataError(`${p}: file ended early`);
+      return decodeNpyElements(h.dtype, bytes, count);
+    },
+  };
 }
 
 export function loadLabels(p: string): Int32Array {
