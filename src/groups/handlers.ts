@@ -371,13 +371,14 @@ const reshape: Handler = (w, i, node, rule) => {
   const x = channelInput(w, i, node, { ...rule });
   if (!x) return;
   const out = node.output[0]!;
-  if (node.opType === "Reshape" && !w.index.constantTensor(node.input[1] ?? "")) {
-    w.freeze(x, `${w.where(i)} has a dynamic shape (input '${node.input[1]}' is computed at run time)`);
-    return;
-  }
+  // Shapes first: a channel shuffle is named as such even when its target shape is computed.
   const map = mapReshapeAxis(w.shape(node.input[0]!), x.axis, w.shape(out));
   if (!map) {
     w.freeze(x, `${w.where(i)} splits or merges the channel axis (e.g. a channel shuffle)`);
+    return;
+  }
+  if (node.opType === "Reshape" && !w.index.constantTensor(node.input[1] ?? "")) {
+    w.freeze(x, `${w.where(i)} has a dynamic shape (input '${node.input[1]}' is computed at run time)`);
     return;
   }
   if (node.opType === "Reshape") {
