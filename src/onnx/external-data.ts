@@ -86,7 +86,8 @@ export function loadExternalData(model: ModelProto, source: ExternalDataSource, 
       );
     }
     t.rawData = source.read(ref.location, ref.offset, length);
-    t.dataLocation = DataLocation.DEFAULT;
+    // Absent rather than DEFAULT: the loaded model then encodes like one saved inline.
+    delete t.dataLocation;
     t.externalData = [];
     total += length;
   }

@@ -16,7 +16,7 @@ export const MAX_OPSET = 23;
 export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
   let model: ModelProto;
   try {
-    model = ModelType.decode(bytes) as unknown as ModelProto;
+    model = ModelType.decode(keepingUnknownFields(bytes)) as unknown as ModelProto;
   } catch (e) {
     throw new ModelFormatError(
       `${source}: not a valid ONNX model (protobuf decoding failed: ${(e as Error).message})`,
@@ -32,7 +32,17 @@ export function encodeModel(model: ModelProto): Uint8Array {
 
 /** Deep copy through the wire format: the only copy that is guaranteed complete. */
 export function cloneModel(model: ModelProto): ModelProto {
-  return ModelType.decode(encodeModel(model)) as unknown as ModelProto;
+  return ModelType.decode(keepingUnknownFields(encodeModel(model))) as unknown as ModelProto;
+}
+
+/**
+ * A reader that keeps fields our schema does not know (a newer onnx.proto) so that they are
+ * written back unchanged instead of silently dropped.
+ */
+function keepingUnknownFields(bytes: Uint8Array): protobuf.Reader {
+  const reader = protobuf.Reader.create(bytes);
+  reader.discardUnknown = false;
+  return reader;
 }
 
 /** A plain-object form for comparisons in tests and reports: int64 as strings, bytes as base64. */

@@ -9,7 +9,7 @@ import type { INamespace } from "protobufjs/light.js";
 
 const entries = { rule: "repeated", type: "StringStringEntryProto" } as const;
 
-export const onnxSchema: INamespace = {
+const schema: INamespace = {
   nested: {
     onnx: {
       nested: {
@@ -222,3 +222,20 @@ export const onnxSchema: INamespace = {
     },
   },
 };
+
+/**
+ * onnx.proto is proto2: a scalar field set to its default (keepdims = 0, alpha = 0.0) is still
+ * "present" and must be written back. protobufjs treats JSON descriptors as proto3 (implicit
+ * presence) unless each message says otherwise, which silently dropped explicit zeros on
+ * re-encoding; mark every message proto2 (test/onnx/roundtrip.test.ts checks the bytes).
+ */
+function markProto2(ns: INamespace): INamespace {
+  for (const [, nested] of Object.entries(ns.nested ?? {})) {
+    const obj = nested as INamespace & { fields?: unknown; edition?: string };
+    if (obj.fields) obj.edition = "proto2";
+    if (obj.nested) markProto2(obj);
+  }
+  return ns;
+}
+
+export const onnxSchema: INamespace = markProto2(schema);
