@@ -1,0 +1,162 @@
+/**
+ * The web page in real Chromium (playwright-core driving Debian's /usr/bin/chromium; never a
+ * downloaded browser): prune through the page and compare the downloaded model's SHA-256 with the
+ * library in Node, run the kernels' vectors in the page and in Node, and screenshot the result.
+ * Skipped, with a message, when /usr/bin/chromium is absent.
+ */
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeModel, encodeNpy, loadCalibrationData, loadKernelsNode, loadModelFile, prune, type PruneOptions } from "../../src/index.node.js";
+import { DEFAULT_MOUNTS, startServer } from "../../tools/serve.js";
+import { zoo } from "../helpers/zoo.js";
+import { kernelVectors } from "./vectors.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ARTIFACTS = path.join(ROOT, "test-artifacts");
+const DEMO_MODEL = path.join(ROOT, "fixtures/models/demo_resnet.onnx");
+const DEMO_DATA = path.join(ROOT, "fixtures/data/fmnist_calib_x.npy");
+const haveChromium = existsSync(CHROMIUM);
+
+if (!haveChromium) console.warn(`test/browser: skipped — ${CHROMIUM} not found (apt-get install chromium to run the browser tests)`);
+
+/** The options the test sets in the page, and passes to prune() in Node. */
+const OPTIONS = { criterion: "actsub", ratio: 0.5, recover: "lsq", samples: 64, recoverSamples: 64, threads: 1 } satisfies PruneOptions;
+
+describe.skipIf(!haveChromium)("web page in Chromium", () => {
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  let tmp: string;
+  const useDemo = existsSync(DEMO_MODEL) && existsSync(DEMO_DATA);
+  let modelPath: string;
+  let dataPath: string;
+
+  beforeAll(async () => {
+    // Always rebuild: a stale bundle would test old code.
+    execFileSync(process.execPath, ["tools/build.mjs"], { cwd: ROOT, stdio: "inherit" });
+    tmp = mkdtempSync(path.join(tmpdir(), "onnx-prune-web-"));
+    await build({
+      entryPoints: { vectors: path.join(ROOT, "test/browser/vectors.ts") }, bundle: true, format: "esm",
+      platform: "browser", target: "es2022", outdir: tmp, logLevel: "warning",
+    });
+    if (useDemo) {
+      modelPath = DEMO_MODEL;
+      dataPath = DEMO_DATA;
+    } else {
+      // Until the demo model exists: a residual net from the synthetic zoo and seeded uint8 images.
+      const m = zoo().find((z) => z.name === "residual") ?? zoo()[0]!;
+      modelPath = path.join(tmp, `${m.name}.onnx`);
+      writeFileSync(modelPath, encodeModel(m.model));
+      const [c, h, w] = m.inputShape.slice(1) as [number, number, number];
+      const n = 96;
+      let s = 12345;
+      const data = new Uint8Array(n * c * h * w).map(() => ((s = (s * 1103515245 + 12345) >>> 0) >>> 24));
+      dataPath = path.join(tmp, "calib.npy");
+      writeFileSync(dataPath, encodeNpy({ dtype: "uint8", shape: [n, c, h, w], data }));
+    }
+    ({ server, url: base } = await startServer(0, [["/test/", tmp], ...DEFAULT_MOUNTS]));
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+        "--disable-component-update", "--disable-sync", "--disable-quic"],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    page = await context.newPage();
+    page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+    await page.goto(base);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("is cross-origin isolated (COOP/COEP) and shows the setup form", async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await expect(page.getByRole("button", { name: "Prune" }).isDisabled()).resolves.toBe(true);
+  });
+
+  it("prunes to the same bytes as the library in Node", async () => {
+    // Node first, through the library like the CLI does.
+    const model = loadModelFile(modelPath);
+    const data = loadCalibrationData(dataPath, { channels: 1, samples: Math.max(OPTIONS.samples, OPTIONS.recoverSamples) });
+    const kernels = await loadKernelsNode();
+    const t0 = performance.now();
+    const nodeResult = await prune(model, data, OPTIONS, { kernels, source: path.basename(modelPath) });
+    const nodeMs = performance.now() - t0;
+    const nodeHash = createHash("sha256").update(encodeModel(nodeResult.model!)).digest("hex");
+
+    // The page: demo button (or file inputs), the options through their labels, then Prune.
+    if (useDemo) {
+      await page.getByRole("button", { name: /Load the demo/ }).click();
+    } else {
+      await page.getByLabel("ONNX model").setInputFiles(modelPath);
+      await page.getByLabel("Calibration data (.npy, or PNG/JPEG images)").setInputFiles(dataPath);
+    }
+    await page.waitForSelector("#model-view:not([hidden])", { timeout: 60_000 });
+    await page.getByLabel("Criterion", { exact: true }).selectOption(OPTIONS.criterion);
+    await page.getByLabel("Fraction of channels to remove").fill(String(OPTIONS.ratio));
+    await page.getByLabel("Recovery", { exact: true }).selectOption(OPTIONS.recover);
+    await page.getByLabel("Scoring samples").fill(String(OPTIONS.samples));
+    await page.getByLabel("Recovery samples").fill(String(OPTIONS.recoverSamples));
+    await page.getByLabel("Evaluation samples").fill("200");
+    await page.getByRole("button", { name: "Prune" }).click();
+    await page.waitForSelector("#result-view:not([hidden]), #error:not([hidden])", { timeout: 240_000 });
+    const error = await page.locator("#error").isVisible() ? await page.locator("#error").textContent() : null;
+    expect(error).toBeNull();
+    const pageMs = await page.evaluate(() => Number(document.getElementById("progress-label")!.textContent!.match(/([\d.]+) s/)![1]) * 1000);
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download pruned model" }).click()]);
+    const file = path.join(tmp, "page.onnx");
+    await download.saveAs(file);
+    const pageHash = createHash("sha256").update(readFileSync(file)).digest("hex");
+    console.log(`prune ${useDemo ? "demo_resnet" : "synthetic residual"}: Node ${(nodeMs / 1000).toFixed(1)} s, page ${(pageMs / 1000).toFixed(1)} s; sha256 node ${nodeHash} page ${pageHash}`);
+    expect(pageHash).toBe(nodeHash);
+
+    const [reportDl] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download JSON report" }).click()]);
+    const reportFile = path.join(tmp, "report.json");
+    await reportDl.saveAs(reportFile);
+    const report = JSON.parse(readFileSync(reportFile, "utf8"));
+    expect(report.after.macs).toBe(nodeResult.report.after.macs);
+    expect(report.groups.map((g: { removed: number[] }) => g.removed)).toEqual(nodeResult.report.groups.map((g) => g.removed));
+  });
+
+  it("draws the result as SVG charts and saves screenshots", async () => {
+    for (const id of ["chart-channels", "chart-importance", "chart-macs"]) {
+      expect(await page.locator(`#${id} svg[role=img]`).count()).toBe(1);
+      expect(await page.locator(`#${id} svg rect, #${id} svg circle`).count()).toBeGreaterThan(3);
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, "web-result.png"), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(ARTIFACTS, "web-result-phone.png"), fullPage: true });
+    // Nothing wider than the phone viewport except the scrollable chart boxes.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(overflow).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it("computes the kernels' vectors bit-identically in the page and in Node", async () => {
+    const node = kernelVectors(await loadKernelsNode(), 2024);
+    // A string, not a function: vitest rewrites import() inside functions it transforms.
+    const inPage = await page.evaluate(`(async () => {
+      const lib = await import("/build/browser/index.js");
+      const v = await import("/test/vectors.js");
+      return v.kernelVectors(await lib.loadKernelsBrowser(), 2024);
+    })()`) as Record<string, string>;
+    expect(Object.keys(inPage).length).toBeGreaterThan(20);
+    expect(inPage).toEqual(node);
+  });
+});
