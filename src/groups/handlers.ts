@@ -2,7 +2,7 @@
  * One handler per rule kind: how a node's outputs get their channel layouts, what it couples,
  * and when it freezes. Conditions come from the ONNX operator specs (opset 7..23).
  */
-import { attrInt, attrInts } from "../graph/graph-index.js";
+import { attribute, attrInt, attrInts } from "../graph/graph-index.js";
 import type { NodeProto } from "../onnx/proto.js";
 import { readFloats, tensorDims } from "../onnx/tensor.js";
 import { constantInts, constantUsers, intsSetting, normAxis, product } from "./constants.js";
@@ -134,7 +134,7 @@ const resize: Handler = (w, i, node, rule) => {
   const x = channelInput(w, i, node, rule);
   if (!x) return;
   const op = node.opType;
-  const attrScales = attribute(node, "scales");
+  const attrScales = attributeFloats(node, "scales");
   let scales: number[] | undefined | "dynamic";
   let sizesName: string | undefined;
   if (attrScales) scales = attrScales;
@@ -172,7 +172,7 @@ const resize: Handler = (w, i, node, rule) => {
   w.carry(i, x);
 };
 
-function attribute(node: NodeProto, name: string): number[] | undefined {
+function attributeFloats(node: NodeProto, name: string): number[] | undefined {
   const a = node.attribute.find((t) => t.name === name);
   return a ? a.floats ?? [] : undefined;
 }
@@ -402,8 +402,41 @@ const transpose: Handler = (w, i, node, rule) => {
   w.set(node.output[0], withAxis(x, perm.indexOf(x.axis), x.rank));
 };
 
-const passive: Handler = () => {
-  // Shape/Size read only sizes; whatever uses those sizes on a channel tensor has its own rule.
+/**
+ * Shape/Size read only sizes. Reading the batch or spatial dims (Gather/Slice of the shape away
+ * from the channel axis, as in x.view(x.size(0), -1)) is harmless; any other use of the channel
+ * count could bake it into a computation we cannot follow, so it freezes.
+ */
+const passive: Handler = (w, i, node) => {
+  const x = w.layout(node.input[0]);
+  if (!x) return;
+  const out = node.output[0];
+  if (!out) return;
+  if (node.opType === "Shape") {
+    const from = normAxis(attrInt(node, "start", 0), x.rank);
+    const end = attribute(node, "end") === undefined ? x.rank : normAxis(attrInt(node, "end", x.rank), x.rank);
+    if (x.axis < from || x.axis >= end) return;
+    const pos = x.axis - from;
+    const safe = w.index.consumersOf(out).every((u) => {
+      const user = w.index.nodes[u.node]!;
+      if (u.input !== 0) return false;
+      if (user.opType === "Gather") {
+        const idx = constantInts(w.index, user.input[1]);
+        return Array.isArray(idx) && !idx.some((k) => normAxis(k, end - from) === pos);
+      }
+      if (user.opType === "Slice" && w.opset >= 10) {
+        const st = constantInts(w.index, user.input[1]);
+        const en = constantInts(w.index, user.input[2]);
+        if (!Array.isArray(st) || !Array.isArray(en) || st.length !== 1 || user.input[4]) return false;
+        const n = end - from;
+        const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+        return pos < clamp(st[0]!) || pos >= clamp(en[0]!);
+      }
+      return false;
+    });
+    if (safe && !w.index.isGraphOutput(out)) return;
+  }
+  w.freeze(x, `${w.where(i)} reads the channel count of '${node.input[0]}' into a computation`);
 };
 
 // ---- producers -------------------------------------------------------------------------------

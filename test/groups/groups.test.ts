@@ -120,7 +120,7 @@ describe("channel groups", () => {
     const grouped = await groupsOf("grouped_conv");
     expect(byLabel(grouped, "c1").reason).toMatch(/g2.*group=2/);
     const dyn = await groupsOf("dynamic_and_shared");
-    expect(byLabel(dyn, "c1").reason).toMatch(/dynamic shape/);
+    expect(byLabel(dyn, "c1").reason).toMatch(/'shape_2' \(Shape\) reads the channel count|dynamic shape/);
     expect(byLabel(dyn, "shared1").reason).toMatch(/shared\.weight.*shared2/);
     expect(byLabel(await groupsOf("conv_output"), "c2").reason).toMatch(/graph output 'c2_out'/);
     expect(byLabel(await groupsOf("conv_output"), "c1").prunable).toBe(true);
@@ -183,6 +183,43 @@ describe("channel groups", () => {
     const groups = await groupsOfModel(b.build());
     expect(byLabel(groups, "one").reason).toBe("only 1 channel");
     expect(byLabel(groups, "one").consumers.map((c) => c.name)).toEqual(["after"]);
+  });
+
+  it("freezes carriers that touch the channel axis, keeps those that do not", async () => {
+    // [title, build, frozen, channels after the op when it changes them]
+    type Case = [string, (b: ModelBuilder, y: string) => string, boolean, number?];
+    const cases: Case[] = [
+      ["Pad on H/W", (b, y) => b.op1("Pad", [y, b.intConstant("p", [0, 0, 1, 1, 0, 0, 1, 1])]), false],
+      ["Pad on C", (b, y) => b.op1("Pad", [y, b.intConstant("p", [0, 1, 0, 0, 0, 1, 0, 0])]), true, 8],
+      ["Resize ×2 on H/W", (b, y) => b.op1("Resize", [y, "", b.constant("s", [4], [1, 1, 2, 2])], { mode: "nearest" }), false],
+      ["Resize ×2 on C", (b, y) => b.op1("Resize", [y, "", b.constant("s", [4], [1, 2, 1, 1])], { mode: "nearest" }), true, 12],
+      ["ReduceMean over H/W", (b, y) => b.op1("ReduceMean", [y], { axes: [2, 3], keepdims: 1 }), false],
+      ["ReduceMean over C", (b, y) => b.op1("ReduceMean", [y], { axes: [1], keepdims: 1 }), true, 1],
+      ["MaxPool with used indices", (b, y) => {
+        const [v, idx] = b.op("MaxPool", [y], { kernel_shape: [2, 2] }, { outputs: 2 }) as [string, string];
+        b.outputs.push({ name: idx }); // int64: no float type declared
+        return v!;
+      }, true],
+      ["Shape → Gather(0) (batch)", (b, y) => {
+        const n = b.op1("Gather", [b.op1("Shape", [y]), b.intConstant("zero", [0])], { axis: 0 });
+        b.outputs.push({ name: b.op1("Add", [n, b.intConstant("ten", [10])]) });
+        return y;
+      }, false],
+      ["Shape → Gather(1) (channels)", (b, y) => {
+        b.outputs.push({ name: b.op1("Gather", [b.op1("Shape", [y]), b.intConstant("one", [1])], { axis: 0 }) });
+        return y;
+      }, true],
+    ];
+    for (const [title, make, frozen, after] of cases) {
+      const b = new ModelBuilder(8);
+      const x = b.input("input", ["N", 3, 16, 16]);
+      const y = b.conv(x, { out: 6, name: "c1" });
+      const z = b.setChannels(make(b, y), after ?? b.channelsOf(y));
+      b.output(classifierHead(b, b.conv(z, { out: 4, name: "c2" })));
+      const g = byLabel(await groupsOfModel(b.build()), "c1");
+      expect(g.prunable, title).toBe(!frozen);
+      if (frozen) expect(g.reason, title).toMatch(/node '.+' \(\w+\)/);
+    }
   });
 
   it("maps reshape axes: squeeze, flatten, and refuses a channel split", () => {
