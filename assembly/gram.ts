@@ -177,7 +177,8 @@ export function gramScratchBytes(aRows: i32, bRows: i32, len: i32, symmetric: bo
 /**
  * out[i, j] += Σ_k a[i, k]·b[j, k] for all i < aRows, j < bRows (symmetric = false), or for
  * i ≤ j only when b is a (symmetric = true). T is the output element type (f32 or f64).
- * scratch: gramScratchBytes(...) bytes for the tiles' vector partial sums.
+ * scratch: gramScratchBytes(...) bytes for the tiles' vector partial sums, or 0 to flush the
+ * tiles to the output at the end of every block.
  */
 function abtAccumulate<T>(
   a: usize, aRows: i32, b: usize, bRows: i32, len: i32, stride: i32,
@@ -191,8 +192,10 @@ function abtAccumulate<T>(
   const block = blockLength(aRows > bRows ? aRows : bRows, len);
   for (let k0 = 0; k0 < len; k0 += block) {
     const k1 = k0 + block < len ? k0 + block : len;
-    const resume = k0 > 0;
-    const flush = k1 == len;
+    // Without scratch every block flushes its sums to the output (fine for float64 outputs,
+    // whose read-modify-write per block is the price of not holding vector partials).
+    const resume = scratch != 0 && k0 > 0;
+    const flush = scratch == 0 || k1 == len;
     let part = scratch;
     for (let i = 0; i < aFull; i += 3) {
       const a0 = a + <usize>i * rowBytes;

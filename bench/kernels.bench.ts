@@ -7,7 +7,7 @@
  *   npm run bench:kernels -- --json  one JSON object per shape
  *   npm run bench:kernels -- --solver  also time the recovery solver at K = 4609, O = 512
  *
- * Each measurement repeats the call until ≥ 0.3 s have passed and keeps the best of 3 rounds;
+ * Each measurement repeats the call until ≥ 0.3 s have passed and keeps the best of 5 rounds;
  * the machine is shared, so treat differences under ~10% as noise.
  */
 import * as ort from "onnxruntime-web";
@@ -17,7 +17,7 @@ const SHAPES: ReadonlyArray<readonly [number, number]> = [
   [64, 12544], [256, 3136], [512, 784], [1024, 196], [2048, 49],
 ];
 const MIN_ROUND_SECONDS = 0.3;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 interface Row {
   C: number;

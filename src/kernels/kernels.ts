@@ -299,7 +299,7 @@ const ROW_BLOCK = 256;
 class WasmNormalEquations implements NormalEquations {
   rows = 0;
   private readonly ptr: {
-    a: number; b: number; diag: number; x: number; y: number; xt: number; yt: number; scratch: number; tiles: number;
+    a: number; b: number; diag: number; x: number; y: number; xt: number; yt: number; scratch: number;
   };
   private disposed = false;
 
@@ -318,8 +318,6 @@ class WasmNormalEquations implements NormalEquations {
       xt: arena.alloc(ROW_BLOCK * inputs * 4),
       yt: arena.alloc(ROW_BLOCK * outputs * 4),
       scratch: arena.alloc(64),
-      tiles: arena.alloc(Math.max(
-        k.gramScratchBytes(inputs, inputs, ROW_BLOCK, 1), k.gramScratchBytes(outputs, inputs, ROW_BLOCK, 0))),
     };
   }
 
@@ -338,8 +336,10 @@ class WasmNormalEquations implements NormalEquations {
       // XᵀX and YᵀX become Gram-style products of rows.
       this.k.transposeF32(p.x, r, kIn, p.xt);
       this.k.transposeF32(p.y, r, kOut, p.yt);
-      this.k.gramAccumulateF64(p.xt, kIn, r, r, p.a, kIn, p.tiles);
-      this.k.crossAccumulateF64(p.yt, kOut, p.xt, kIn, r, r, p.b, kIn, p.tiles);
+      // No tile scratch (0): for K in the thousands it would be as large as XᵀX itself; the
+      // tiles flush into the float64 sums after every cache block instead.
+      this.k.gramAccumulateF64(p.xt, kIn, r, r, p.a, kIn, 0);
+      this.k.crossAccumulateF64(p.yt, kOut, p.xt, kIn, r, r, p.b, kIn, 0);
     }
     this.rows += rows;
   }
