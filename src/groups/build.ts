@@ -33,6 +33,7 @@ function visit(w: Walk, i: number): void {
 }
 
 function freezeGlobal(w: Walk): void {
+  for (const d of w.deferred) w.freeze(d.layout, d.reason);
   for (const [name, layout] of w.layouts) {
     if (w.index.isGraphOutput(name)) w.freeze(layout, `reaches graph output '${name}'`);
     for (const use of w.index.consumersOf(name)) {

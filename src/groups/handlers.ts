@@ -436,7 +436,7 @@ const passive: Handler = (w, i, node) => {
     });
     if (safe && !w.index.isGraphOutput(out)) return;
   }
-  w.freeze(x, `${w.where(i)} reads the channel count of '${node.input[0]}' into a computation`);
+  w.deferred.push({ layout: x, reason: `${w.where(i)} reads the channel count of '${node.input[0]}' into a computation` });
 };
 
 // ---- producers -------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ export class Walk {
   readonly producers: ProducerRecord[] = [];
   readonly consumers: ConsumerRecord[] = [];
   readonly members: MemberRecord[] = [];
+  /** Freezes applied after the walk, so a structural reason found later (a shuffle) names the group. */
+  readonly deferred: { layout: Layout; reason: string }[] = [];
   readonly opset: number;
 
   constructor(readonly index: GraphIndex, readonly shapes: ShapeMap) {
