@@ -304,61 +304,124 @@ function tileUpdate3x3(segI: usize, segJ: usize, rowBytes: usize, len: i32, out:
   store<f64>(p, load<f64>(p) - v);
 }
 
-/** Solves L·z = b in place for each of the `count` rows of rhs (count×n, one system per row). */
+/** Rows of L per panel in the triangular solves' updates (a multiple of 3, the tile height). */
+const SOLVE_PANEL_ROWS: i32 = 255;
+/** Columns per chunk in the back substitution's update (8 rhs rows × 512 doubles = 32 KiB: L1). */
+const SOLVE_CHUNK: i32 = 512;
+
+/**
+ * Solves L·z = b in place for each of the `count` rows of rhs (count×n, one system per row).
+ * Blocked like the factorisation: per BLOCK columns, a small triangular solve, then a rank-BLOCK
+ * update z(o, i) −= Σ_k z(o, k)·L(i, k) of the remaining columns with 3×3 float64x2 tiles, L's
+ * block segments staying in L2 for all right-hand sides.
+ */
 export function forwardSubstitute(l: usize, n: i32, rhs: usize, count: i32, scratch: usize): void {
   const rowBytes = <usize>n << 3;
-  let o0 = 0;
-  for (; o0 + GROUP <= count; o0 += GROUP) {
-    const group = rhs + <usize>o0 * rowBytes;
-    for (let i = 0; i < n; i++) {
-      const rowL = l + <usize>i * rowBytes;
-      dots8(group, rowBytes, rowL, i, scratch);
-      const lii = load<f64>(rowL + (<usize>i << 3));
-      for (let r = 0; r < GROUP; r++) {
-        const p = group + <usize>r * rowBytes + (<usize>i << 3);
-        store<f64>(p, (load<f64>(p) - load<f64>(scratch + (<usize>r << 3))) / lii);
+  for (let b = 0; b < n; b += BLOCK) {
+    const e = b + BLOCK < n ? b + BLOCK : n;
+    const colOff = <usize>b << 3;
+    let o0 = 0;
+    for (; o0 + GROUP <= count; o0 += GROUP) {
+      const group = rhs + <usize>o0 * rowBytes;
+      for (let i = b; i < e; i++) {
+        const rowL = l + <usize>i * rowBytes;
+        dots8(group + colOff, rowBytes, rowL + colOff, i - b, scratch);
+        const lii = load<f64>(rowL + (<usize>i << 3));
+        for (let r = 0; r < GROUP; r++) {
+          const p = group + <usize>r * rowBytes + (<usize>i << 3);
+          store<f64>(p, (load<f64>(p) - load<f64>(scratch + (<usize>r << 3))) / lii);
+        }
       }
     }
+    for (; o0 < count; o0++) {
+      const z = rhs + <usize>o0 * rowBytes;
+      for (let i = b; i < e; i++) {
+        const rowL = l + <usize>i * rowBytes;
+        const p = z + (<usize>i << 3);
+        store<f64>(p, (load<f64>(p) - dot1(z + colOff, rowL + colOff, i - b)) / load<f64>(rowL + (<usize>i << 3)));
+      }
+    }
+    if (e < n) forwardUpdate(l, n, rhs, count, b, e);
   }
-  for (; o0 < count; o0++) {
-    const z = rhs + <usize>o0 * rowBytes;
-    for (let i = 0; i < n; i++) {
-      const rowL = l + <usize>i * rowBytes;
-      const p = z + (<usize>i << 3);
-      store<f64>(p, (load<f64>(p) - dot1(z, rowL, i)) / load<f64>(rowL + (<usize>i << 3)));
+}
+
+/** z(o, i) −= Σ_{k∈[b,e)} z(o, k)·L(i, k) for every rhs row o and every i ≥ e. */
+function forwardUpdate(l: usize, n: i32, rhs: usize, count: i32, b: i32, e: i32): void {
+  const rowBytes = <usize>n << 3;
+  const colOff = <usize>b << 3;
+  const len = e - b;
+  const oFull = count - count % 3;
+  for (let p0 = e; p0 < n; p0 += SOLVE_PANEL_ROWS) {
+    const p1 = p0 + SOLVE_PANEL_ROWS < n ? p0 + SOLVE_PANEL_ROWS : n;
+    const iFull = p0 + (p1 - p0) - (p1 - p0) % 3;
+    for (let o = 0; o < oFull; o += 3) {
+      const segZ = rhs + <usize>o * rowBytes + colOff;
+      for (let i = p0; i < iFull; i += 3) {
+        tileUpdate3x3(segZ, l + <usize>i * rowBytes + colOff, rowBytes, len,
+          rhs + <usize>o * rowBytes + (<usize>i << 3), false, 0, 3);
+      }
+    }
+    // Ragged edges: leftover rhs rows against the whole panel, leftover L rows against all rhs.
+    for (let o = 0; o < count; o++) {
+      const segZ = rhs + <usize>o * rowBytes + colOff;
+      const iStart = o < oFull ? iFull : p0;
+      for (let i = iStart; i < p1; i++) {
+        const q = rhs + <usize>o * rowBytes + (<usize>i << 3);
+        store<f64>(q, load<f64>(q) - dot1(segZ, l + <usize>i * rowBytes + colOff, len));
+      }
     }
   }
 }
 
-/** Solves Lᵀ·w = z in place for each row of rhs (count×n). scratch: 8 float64. */
+/**
+ * Solves Lᵀ·w = z in place for each row of rhs (count×n). scratch: 8 float64.
+ * Blocked from the last BLOCK columns backwards: a small triangular solve inside the block, then
+ * z(o, k) −= Σ_{i∈block} w(o, i)·L(i, k) for k before the block, as axpy sweeps over row chunks
+ * that stay in L1 (8 rhs rows) and L2 (the block's rows of L).
+ */
 export function backSubstitute(l: usize, n: i32, rhs: usize, count: i32, scratch: usize): void {
   const rowBytes = <usize>n << 3;
-  let o0 = 0;
-  for (; o0 + GROUP <= count; o0 += GROUP) {
-    const group = rhs + <usize>o0 * rowBytes;
-    for (let i = n - 1; i >= 0; i--) {
-      const rowL = l + <usize>i * rowBytes;
-      const lii = load<f64>(rowL + (<usize>i << 3));
-      for (let r = 0; r < GROUP; r++) {
-        const p = group + <usize>r * rowBytes + (<usize>i << 3);
-        const w = load<f64>(p) / lii;
-        store<f64>(p, w);
-        store<f64>(scratch + (<usize>r << 3), w);
+  const lastBlock = ((n - 1) / BLOCK) * BLOCK;
+  for (let b = lastBlock; b >= 0; b -= BLOCK) {
+    const e = b + BLOCK < n ? b + BLOCK : n;
+    const colOff = <usize>b << 3;
+    let o0 = 0;
+    for (; o0 + GROUP <= count; o0 += GROUP) {
+      const group = rhs + <usize>o0 * rowBytes;
+      for (let i = e - 1; i >= b; i--) {
+        const rowL = l + <usize>i * rowBytes;
+        const lii = load<f64>(rowL + (<usize>i << 3));
+        for (let r = 0; r < GROUP; r++) {
+          const p = group + <usize>r * rowBytes + (<usize>i << 3);
+          const w = load<f64>(p) / lii;
+          store<f64>(p, w);
+          store<f64>(scratch + (<usize>r << 3), w);
+        }
+        // w(i) is final: remove L(i, k)·w(i) from the equations k in [b, i).
+        axpy8(group + colOff, rowBytes, rowL + colOff, i - b, scratch);
       }
-      // w(i) is final: remove its contribution L(i, k)·w(i) from every equation k < i.
-      axpy8(group, rowBytes, rowL, i, scratch);
+      for (let k0 = 0; k0 < b; k0 += SOLVE_CHUNK) {
+        const k1 = k0 + SOLVE_CHUNK < b ? k0 + SOLVE_CHUNK : b;
+        for (let i = b; i < e; i++) {
+          for (let r = 0; r < GROUP; r++) {
+            store<f64>(scratch + (<usize>r << 3), load<f64>(group + <usize>r * rowBytes + (<usize>i << 3)));
+          }
+          axpy8(group + (<usize>k0 << 3), rowBytes, l + <usize>i * rowBytes + (<usize>k0 << 3), k1 - k0, scratch);
+        }
+      }
     }
-  }
-  for (; o0 < count; o0++) {
-    const z = rhs + <usize>o0 * rowBytes;
-    for (let i = n - 1; i >= 0; i--) {
-      const rowL = l + <usize>i * rowBytes;
-      const p = z + (<usize>i << 3);
-      const w = load<f64>(p) / load<f64>(rowL + (<usize>i << 3));
-      store<f64>(p, w);
-      for (let k = 0; k < i; k++) {
-        const q = z + (<usize>k << 3);
-        store<f64>(q, load<f64>(q) - load<f64>(rowL + (<usize>k << 3)) * w);
+    for (; o0 < count; o0++) {
+      const z = rhs + <usize>o0 * rowBytes;
+      for (let i = e - 1; i >= 0; i--) {
+        if (i < b) break;
+        const rowL = l + <usize>i * rowBytes;
+        const p = z + (<usize>i << 3);
+        const w = load<f64>(p) / load<f64>(rowL + (<usize>i << 3));
+        store<f64>(p, w);
+        for (let k = 0; k < i; k++) {
+          const q = z + (<usize>k << 3);
+          store<f64>(q, load<f64>(q) - load<f64>(rowL + (<usize>k << 3)) * w);
+        }
       }
     }
   }
