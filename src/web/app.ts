@@ -118,9 +118,10 @@ function renderModel(r: InspectReport, name: string): void {
   $("model-summary").textContent = `${name}: input ${r.inputs.map((i) => `${i.name} ${i.shape.join("×")}`).join(", ")}; `
     + `${human(r.params)} parameters, ${human(r.macs)} MACs; ${r.groups.length} channel groups (${prunable} prunable, ${r.groups.length - prunable} frozen).`;
   const chart = $("group-chart");
+  $("model-view").hidden = false;
   chart.replaceChildren(pairedBars(r.groups.map((g) => ({
     label: g.label, before: g.channels, after: g.channels, note: g.prunable ? undefined : g.reason ?? "frozen",
-  })), "Channels per group", (v) => String(Math.round(v))));
+  })), "Channels per group", chart.clientWidth, (v) => String(Math.round(v))));
   $("group-count").textContent = `${r.groups.length}`;
   const gBody = ($("groups-table") as HTMLTableElement).tBodies[0]!;
   gBody.replaceChildren();
@@ -223,17 +224,18 @@ function renderResult(o: PruneOutcome): void {
   card(dl, "Prune time", `${(o.pruneMs / 1000).toFixed(1)} s`, `${r.calibration.samples} samples`);
 
   const prunable = r.groups.filter((g) => g.prunable);
+  $("result-view").hidden = false;
+  const width = $("chart-channels").clientWidth;
   $("chart-channels").replaceChildren(pairedBars(r.groups.map((g) => ({
     label: g.label, before: g.channelsBefore, after: g.channelsAfter, note: g.prunable ? undefined : g.reason ?? "frozen",
-  })), "Channels per group", (v) => String(Math.round(v))));
+  })), "Channels per group", width, (v) => String(Math.round(v))));
   $("chart-importance").replaceChildren(importanceStrips(prunable.filter((g) => g.scores?.importance).map((g) => ({
     label: g.label, values: g.scores!.importance!, removed: new Set(g.removed),
-  })), "Importance per group"));
+  })), "Importance per group", width));
   const after = new Map(o.after.layers.map((l) => [l.name, l.macs]));
   $("chart-macs").replaceChildren(pairedBars(o.before.layers.filter((l) => l.macs > 0).map((l) => ({
     label: `${l.name} (${l.op})`, before: l.macs, after: after.get(l.name) ?? 0,
-  })), "MACs per layer"));
-  $("result-view").hidden = false;
+  })), "MACs per layer", width));
 }
 
 async function run(): Promise<void> {
