@@ -63,21 +63,31 @@ async function predict(session: ModelSession, data: CalibrationSet, total: numbe
   return { top1, outputs };
 }
 
-async function latency(session: ModelSession, data: CalibrationSet, batch: number, runs: number): Promise<number> {
+/** Feeds of `batch` samples, ready for repeated timed runs. */
+function latencyFeeds(session: ModelSession, data: CalibrationSet, batch: number): Record<string, ReturnType<typeof floatTensor>> {
   const sampleSize = data.sampleShape.reduce((a, b) => a * b, 1);
   const n = Math.min(batch, data.count);
   const buf = new Float32Array(n * sampleSize);
   data.read(0, n, buf);
-  const feeds = { [session.inputNames[0]!]: floatTensor(buf, [n, ...data.sampleShape]) };
-  await session.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - t0);
+  return { [session.inputNames[0]!]: floatTensor(buf, [n, ...data.sampleShape]) };
+}
+
+/**
+ * Median latency of each session, with their runs interleaved (A, B, A, B, …) so that load from
+ * other processes affects both alike; one warm-up run each first.
+ */
+async function latencies(sessions: readonly ModelSession[], data: CalibrationSet, batch: number, runs: number): Promise<number[]> {
+  const feeds = sessions.map((s) => latencyFeeds(s, data, batch));
+  for (const [i, s] of sessions.entries()) await s.run(feeds[i]!);
+  const times = sessions.map(() => [] as number[]);
+  for (let r = 0; r < runs; r++) {
+    for (const [i, s] of sessions.entries()) {
+      const t0 = performance.now();
+      await s.run(feeds[i]!);
+      times[i]!.push(performance.now() - t0);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
 }
 
 export async function evaluate(model: ModelProto, data: CalibrationSet, label: string, o: EvaluateOptions = {}): Promise<EvaluationResult> {
@@ -106,11 +116,14 @@ export async function evaluate(model: ModelProto, data: CalibrationSet, label: s
       if (o.labels) result.referenceAccuracy = accuracyOf(ref.top1, o.labels);
     }
     const runs = o.latencyRuns ?? 20;
-    result.latency_ms = await latency(session, data, 1, runs);
-    result.batch_latency_ms = await latency(session, data, result.batch_size, Math.max(3, Math.floor(runs / 4)));
+    const sessions = refSession ? [session, refSession] : [session];
+    const single = await latencies(sessions, data, 1, runs);
+    const batched = await latencies(sessions, data, result.batch_size, Math.max(3, Math.floor(runs / 4)));
+    result.latency_ms = single[0]!;
+    result.batch_latency_ms = batched[0]!;
     if (refSession) {
-      result.reference_latency_ms = await latency(refSession, data, 1, runs);
-      result.reference_batch_latency_ms = await latency(refSession, data, result.batch_size, Math.max(3, Math.floor(runs / 4)));
+      result.reference_latency_ms = single[1]!;
+      result.reference_batch_latency_ms = batched[1]!;
       result.speedup = result.reference_batch_latency_ms / result.batch_latency_ms;
     }
     return result;

@@ -97,8 +97,42 @@ export function removalOrder(score: GroupScore): number[] {
   return idx.sort((a, b) => score.importance[a]! - score.importance[b]! || a - b);
 }
 
+/**
+ * Ranges of the group's channels that some tensor carries on its own (a Split or Slice branch):
+ * each must keep at least one channel, or that branch would become empty.
+ */
+function partialRanges(g: ChannelGroup): [number, number][] {
+  const seen = new Set<string>();
+  const out: [number, number][] = [];
+  for (const r of [...g.tensors, ...g.consumers]) {
+    if (r.count >= g.channels) continue;
+    const key = `${r.start}:${r.count}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push([r.start, r.start + r.count]);
+    }
+  }
+  return out;
+}
+
+/** The first k channels of the order that can go without emptying a partial range. */
+function takeRemovable(g: ChannelGroup, order: readonly number[], k: number): number[] {
+  const ranges = partialRanges(g);
+  if (ranges.length === 0) return order.slice(0, k);
+  const left = ranges.map(([a, b]) => b - a);
+  const taken: number[] = [];
+  for (const c of order) {
+    if (taken.length === k) break;
+    const hits = ranges.map(([a, b], i) => (c >= a && c < b ? i : -1)).filter((i) => i >= 0);
+    if (hits.some((i) => left[i] === 1)) continue;
+    for (const i of hits) left[i]!--;
+    taken.push(c);
+  }
+  return taken;
+}
+
 function groupPlan(g: ChannelGroup, order: readonly number[], k: number, note?: string): GroupPlan {
-  const removed = order.slice(0, k).sort((a, b) => a - b);
+  const removed = takeRemovable(g, order, k).sort((a, b) => a - b);
   const gone = new Set(removed);
   const kept: number[] = [];
   for (let c = 0; c < g.channels; c++) if (!gone.has(c)) kept.push(c);
