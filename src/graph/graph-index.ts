@@ -3,7 +3,8 @@
  * topological order. Building it validates the graph: dangling tensor names, duplicate producers
  * and cycles are typed errors naming the node and tensor.
  */
-import { ModelFormatError } from "../errors.js";
+import { LimitError, ModelFormatError } from "../errors.js";
+import { DEFAULT_LIMITS } from "../onnx/limits.js";
 import { type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from "../onnx/proto.js";
 import { makeFloatTensor, makeInt64Tensor } from "../onnx/tensor.js";
 import { int64ToNumber } from "../onnx/proto.js";
@@ -26,10 +27,12 @@ export class GraphIndex {
   private readonly graphInputs = new Set<string>();
   private readonly graphOutputs = new Set<string>();
 
-  constructor(readonly model: ModelProto, readonly source = "model") {
+  constructor(readonly model: ModelProto, readonly source = "model", limits: { maxNodes?: number } = {}) {
     if (!model.graph) throw new ModelFormatError(`${source}: no graph`);
     this.graph = model.graph;
     this.nodes = this.graph.node;
+    const maxNodes = limits.maxNodes ?? DEFAULT_LIMITS.maxNodes;
+    if (this.nodes.length > maxNodes) throw new LimitError(`${source}: ${this.nodes.length} nodes exceed the limit of ${maxNodes}`);
     for (const t of this.graph.initializer) {
       if (t.name) this.initializers.set(t.name, t);
     }

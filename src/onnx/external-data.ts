@@ -6,6 +6,7 @@
  * the attack behind CVE-2022-25882 and CVE-2024-27318 in onnx.
  */
 import { LimitError, ModelFormatError } from "../errors.js";
+import { DEFAULT_LIMITS, inlineBytesOf, resolveLimits, type ModelLimits } from "./limits.js";
 import { DataLocation, type GraphProto, type ModelProto, type TensorProto } from "./proto.js";
 import { bytesPerElement, elementCount, tensorDims, tensorName } from "./tensor.js";
 
@@ -62,11 +63,21 @@ function* attributeTensors(attrs: GraphProto["node"][number]["attribute"]): Gene
   }
 }
 
-/** Load every external tensor into raw_data; returns how many bytes were read. */
-export function loadExternalData(model: ModelProto, source: ExternalDataSource, modelName: string): number {
+/**
+ * Load every external tensor into raw_data; returns how many bytes were read. Every reference is
+ * checked (bounds, length against dims, the total against limits.maxTotalTensorBytes) before the
+ * first byte is read, so a model that names the same huge file a thousand times fails up front.
+ */
+export function loadExternalData(model: ModelProto, source: ExternalDataSource, modelName: string, limits?: Partial<ModelLimits>): number {
+  const lim = limits ? resolveLimits(limits) : DEFAULT_LIMITS;
+  const planned: { t: TensorProto; ref: ExternalDataRef; length: number }[] = [];
+  let inline = 0;
   let total = 0;
   for (const t of allTensors(model)) {
-    if (t.dataLocation !== DataLocation.EXTERNAL) continue;
+    if (t.dataLocation !== DataLocation.EXTERNAL) {
+      inline += inlineBytesOf(t);
+      continue;
+    }
     const ref = externalDataRef(t, modelName);
     const fileSize = source.size(ref.location);
     const size = bytesPerElement(t.dataType ?? 0);
@@ -85,11 +96,17 @@ export function loadExternalData(model: ModelProto, source: ExternalDataSource, 
         `${modelName}: external tensor '${tensorName(t)}' has length ${length} but dims ${tensorDims(t).join("×")} need ${expected} bytes`,
       );
     }
+    total += length;
+    if (inline + total > lim.maxTotalTensorBytes) {
+      throw new LimitError(`${modelName}: tensor data exceeds the limit of ${lim.maxTotalTensorBytes} bytes (at external tensor '${tensorName(t)}')`);
+    }
+    planned.push({ t, ref, length });
+  }
+  for (const { t, ref, length } of planned) {
     t.rawData = source.read(ref.location, ref.offset, length);
     // Absent rather than DEFAULT: the loaded model then encodes like one saved inline.
     delete t.dataLocation;
     t.externalData = [];
-    total += length;
   }
   return total;
 }

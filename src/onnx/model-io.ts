@@ -1,6 +1,7 @@
 /** Decoding and encoding ModelProto bytes with protobufjs, from the schema in schema.ts. */
 import protobuf from "protobufjs/light.js";
-import { ModelFormatError } from "../errors.js";
+import { LimitError, ModelFormatError } from "../errors.js";
+import { checkModelLimits, resolveLimits, type ModelLimits } from "./limits.js";
 import { onnxSchema } from "./schema.js";
 import { int64ToNumber, type ModelProto, type TensorProto } from "./proto.js";
 
@@ -13,7 +14,15 @@ export const MIN_OPSET = 7;
 /** Highest default-domain opset we know the operator semantics of. */
 export const MAX_OPSET = 23;
 
-export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
+/**
+ * Decode and check a model: protobuf errors, the header (ir_version, opsets) and the resource
+ * limits (file size before decoding; node count, subgraph depth, tensor bytes after).
+ */
+export function decodeModel(bytes: Uint8Array, source: string, limits?: Partial<ModelLimits>): ModelProto {
+  const lim = resolveLimits(limits);
+  if (bytes.length > lim.maxModelFileBytes) {
+    throw new LimitError(`${source}: ${bytes.length} bytes exceed the model size limit of ${lim.maxModelFileBytes}`);
+  }
   let model: ModelProto;
   try {
     model = ModelType.decode(keepingUnknownFields(bytes)) as unknown as ModelProto;
@@ -23,6 +32,7 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
     );
   }
   checkModelHeader(model, source);
+  checkModelLimits(model, source, lim);
   return model;
 }
 

@@ -4,11 +4,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ModelFormatError, PathSafetyError } from "../../errors.js";
+import { LimitError, ModelFormatError, PathSafetyError } from "../../errors.js";
 import {
   externalizeTensors, inlineTensorBytes, loadExternalData, PROTOBUF_LIMIT_BYTES,
   type ExternalDataSource,
 } from "../../onnx/external-data.js";
+import { resolveLimits, type ModelLimits } from "../../onnx/limits.js";
 import { decodeModel, encodeModel } from "../../onnx/model-io.js";
 import type { ModelProto } from "../../onnx/proto.js";
 
@@ -89,13 +90,28 @@ class FolderExternalData implements ExternalDataSource {
   }
 }
 
+export interface LoadOptions {
+  /** Resource limits for untrusted models (see onnx/limits.ts for the defaults). */
+  limits?: Partial<ModelLimits>;
+}
+
 /** Load a model file, with its external data resolved from files beside it. */
-export function loadModelFile(file: string): ModelProto {
+export function loadModelFile(file: string, options: LoadOptions = {}): ModelProto {
+  const limits = resolveLimits(options.limits);
+  let size: number | undefined;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    size = undefined; // readFileOrThrow reports missing files
+  }
+  if (size !== undefined && size > limits.maxModelFileBytes) {
+    throw new LimitError(`${file}: ${size} bytes exceed the model size limit of ${limits.maxModelFileBytes}`);
+  }
   const bytes = readFileOrThrow(file, "model");
-  const model = decodeModel(bytes, file);
+  const model = decodeModel(bytes, file, limits);
   const source = new FolderExternalData(path.dirname(path.resolve(file)), file);
   try {
-    loadExternalData(model, source, file);
+    loadExternalData(model, source, file, limits);
   } finally {
     source.close();
   }

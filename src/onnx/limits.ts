@@ -1,0 +1,82 @@
+/**
+ * Resource limits for untrusted models, checked before anything large is allocated: the model
+ * file's size, the total bytes of tensor data (inline and external), the number of nodes and the
+ * nesting depth of subgraphs. Exceeding one is a LimitError naming the model and the limit.
+ * (Per-tensor element counts are capped in tensor.ts, MAX_TENSOR_ELEMENTS.)
+ */
+import { LimitError } from "../errors.js";
+import type { GraphProto, ModelProto, TensorProto } from "./proto.js";
+
+export interface ModelLimits {
+  /** Largest model file read into memory; protobuf itself cannot exceed 2 GiB. Default 2 GiB. */
+  maxModelFileBytes: number;
+  /** Total tensor data of a model, inline plus external. Default 8 GiB. */
+  maxTotalTensorBytes: number;
+  /** Nodes in the main graph, its subgraphs and functions together. Default 1,000,000. */
+  maxNodes: number;
+  /** Nesting depth of subgraphs (If/Loop/Scan bodies). Default 16. */
+  maxSubgraphDepth: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ModelLimits> = Object.freeze({
+  maxModelFileBytes: 2 ** 31,
+  maxTotalTensorBytes: 8 * 2 ** 30,
+  maxNodes: 1_000_000,
+  maxSubgraphDepth: 16,
+});
+
+export function resolveLimits(partial?: Partial<ModelLimits>): ModelLimits {
+  const out = { ...DEFAULT_LIMITS };
+  for (const [k, v] of Object.entries(partial ?? {})) {
+    if (v !== undefined && k in out) (out as Record<string, number>)[k] = v;
+  }
+  return out;
+}
+
+const TYPED_SIZE = { floatData: 4, int32Data: 4, int64Data: 8, doubleData: 8, uint64Data: 8 } as const;
+
+/** Bytes a tensor holds in the model (raw_data or typed fields; external data not counted). */
+export function inlineBytesOf(t: TensorProto): number {
+  let n = t.rawData?.length ?? 0;
+  for (const [field, size] of Object.entries(TYPED_SIZE)) n += ((t as unknown as Record<string, unknown[] | undefined>)[field]?.length ?? 0) * size;
+  for (const s of t.stringData ?? []) n += s.length;
+  return n;
+}
+
+/** Node count, subgraph depth and inline tensor bytes; throws LimitError past a limit. */
+export function checkModelLimits(model: ModelProto, source: string, limits: ModelLimits = DEFAULT_LIMITS): void {
+  let nodes = 0;
+  let bytes = 0;
+  const tensor = (t: TensorProto | undefined | null): void => {
+    if (!t) return;
+    bytes += inlineBytesOf(t);
+    if (bytes > limits.maxTotalTensorBytes) {
+      throw new LimitError(`${source}: tensor data exceeds the limit of ${limits.maxTotalTensorBytes} bytes (at tensor '${t.name ?? ""}')`);
+    }
+  };
+  const graph = (g: GraphProto, depth: number, where: string): void => {
+    if (depth > limits.maxSubgraphDepth) {
+      throw new LimitError(`${source}: subgraphs nested deeper than ${limits.maxSubgraphDepth} levels (at ${where})`);
+    }
+    nodes += g.node.length;
+    if (nodes > limits.maxNodes) throw new LimitError(`${source}: more than ${limits.maxNodes} nodes (limit)`);
+    for (const t of g.initializer) tensor(t);
+    for (const s of g.sparseInitializer) {
+      tensor(s.values);
+      tensor(s.indices);
+    }
+    g.node.forEach((n, i) => {
+      for (const a of n.attribute) {
+        tensor(a.t);
+        for (const t of a.tensors ?? []) tensor(t);
+        const inner = `node '${n.name || `${n.opType ?? "?"}#${i}`}' attribute '${a.name ?? ""}'`;
+        if (a.g) graph(a.g, depth + 1, inner);
+        for (const sg of a.graphs ?? []) graph(sg, depth + 1, inner);
+      }
+    });
+  };
+  if (model.graph) graph(model.graph, 0, "the main graph");
+  for (const f of model.functions ?? []) {
+    graph({ node: f.node, initializer: [], sparseInitializer: [], input: [], output: [], valueInfo: [], quantizationAnnotation: [] } as unknown as GraphProto, 1, `function '${f.name ?? ""}'`);
+  }
+}
