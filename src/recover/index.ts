@@ -20,7 +20,7 @@ import { affineCorrect } from "./affine.js";
 import { recalibrateBatchNorm } from "./batchnorm.js";
 import { compensateBiases } from "./bias.js";
 import { ChannelMap } from "./channel-map.js";
-import { fitLayer } from "./lsq.js";
+import { fitLayer, planSampling, sampledTargetBytes, sampleOriginalTargets, type LsqOptions, type Sampling } from "./lsq.js";
 import { affectedNodes, recoveryTargets } from "./targets.js";
 
 export const RECOVERY_METHODS = ["none", "bias", "affine", "lsq", "auto"] as const;
@@ -91,6 +91,14 @@ export async function recoverModel(
   for (const t of targets) {
     if (t.skip) layers.push({ node: t.name, op: t.op, method: `skipped: ${t.skip}`, errorBefore: NaN, errorAfter: NaN });
   }
+  const lsq: LsqOptions = {
+    samples, positions: o.positions ?? DEFAULT_RECOVERY.positions, ridge: o.ridge ?? DEFAULT_RECOVERY.ridge,
+    batchSize, seed: o.seed ?? 0, threads: o.threads,
+  };
+  const samplings = active.map((t) => planSampling(t, samples, lsq));
+  // The original model's targets are read for a wave of layers in one pass, within this budget.
+  const cacheBudget = 256 * 2 ** 20;
+  let cached: { from: number; values: Float32Array[] } = { from: 0, values: [] };
   for (const [k, t] of active.entries()) {
     o.onProgress?.({ stage: "recover", done: k, total: active.length, detail: t.name });
     if (o.method === "affine") {
@@ -101,10 +109,16 @@ export async function recoverModel(
       const e = await affineCorrect(original, pruned, prunedIndex, t, data, stream);
       layers.push({ node: t.name, op: t.op, method: "affine", errorBefore: e.before, errorAfter: e.after });
     } else {
-      const e = await fitLayer(kernels, original, pruned, prunedIndex, t, data, {
-        samples, positions: o.positions ?? DEFAULT_RECOVERY.positions, ridge: o.ridge ?? DEFAULT_RECOVERY.ridge,
-        batchSize, seed: o.seed ?? 0, threads: o.threads,
-      });
+      if (k >= cached.from + cached.values.length) {
+        let end = k;
+        let bytes = 0;
+        while (end < active.length && (end === k || bytes + sampledTargetBytes(active[end]!, samplings[end]!) <= cacheBudget)) {
+          bytes += sampledTargetBytes(active[end]!, samplings[end]!);
+          end++;
+        }
+        cached = { from: k, values: await sampleOriginalTargets(original, pruned, active.slice(k, end), samplings.slice(k, end) as Sampling[], data, lsq) };
+      }
+      const e = await fitLayer(kernels, original, pruned, prunedIndex, t, samplings[k]!, cached.values[k - cached.from]!, data, lsq);
       layers.push({ node: t.name, op: t.op, method: t.residual ? "lsq (residual sum)" : "lsq", errorBefore: e.before, errorAfter: e.after });
     }
     // A bias may have been added: refresh the index so later steps see it.

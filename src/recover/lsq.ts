@@ -8,7 +8,8 @@
  * Fitting the correction Δ rather than W itself makes the ridge pull toward the pruned layer's
  * current weights instead of toward zero, which keeps under-determined fits (wide Gemm heads with
  * few calibration images) safe. Normal equations accumulate in float64 in the WASM kernels and
- * are solved by Cholesky.
+ * are solved by Cholesky. The original model's targets at the sampled positions are read for
+ * many layers in one pass (`sampleOriginalTargets`), so each layer costs one pruned-model pass.
  */
 import type { CalibrationSet } from "../data/calibration.js";
 import type { GraphIndex } from "../graph/graph-index.js";
@@ -36,92 +37,129 @@ export interface FitError {
   after: number;
 }
 
+/** Which output positions of which samples a layer is fitted on, fixed before any pass. */
+export interface Sampling {
+  /** positions[s]: flat output positions (y·W + x) of sample s; [0] for Gemm/MatMul rows. */
+  positions: number[][];
+  rows: number;
+}
+
+export function planSampling(t: RecoveryTarget, samples: number, o: Pick<LsqOptions, "positions" | "seed">): Sampling {
+  const rng = new SeededRandom(o.seed * 7919 + t.node);
+  const plane = t.geometry ? t.geometry.outHeight * t.geometry.outWidth : 1;
+  const positions: number[][] = [];
+  let rows = 0;
+  for (let s = 0; s < samples; s++) {
+    let p: number[];
+    if (plane <= o.positions) p = Array.from({ length: plane }, (_, i) => i);
+    else {
+      const chosen = new Set<number>();
+      while (chosen.size < o.positions) chosen.add(rng.int(plane));
+      p = [...chosen].sort((a, b) => a - b);
+    }
+    positions.push(p);
+    rows += p.length;
+  }
+  return { positions, rows };
+}
+
+/** Bytes the cached original targets of a layer take. */
+export function sampledTargetBytes(t: RecoveryTarget, s: Sampling): number {
+  return s.rows * t.keptOutputs.length * 4;
+}
+
+/** Values of `t.fitTensor` in the original model at the sampled rows, kept channels only. */
+export async function sampleOriginalTargets(
+  original: ModelProto, pruned: ModelProto, targets: readonly RecoveryTarget[], samplings: readonly Sampling[], data: CalibrationSet, o: LsqOptions,
+): Promise<Float32Array[]> {
+  const out = targets.map((t, i) => new Float32Array(samplings[i]!.rows * t.keptOutputs.length));
+  const cursor = targets.map(() => 0);
+  const fetches = [...new Set(targets.map((t) => t.fitTensor))];
+  await streamPaired(original, pruned, data, fetches, [], { samples: o.samples, batchSize: o.batchSize, threads: o.threads, label: "original targets" }, (b) => {
+    targets.forEach((t, i) => {
+      const yo = b.original.get(t.fitTensor)!;
+      const fullC = yo.dims[1]!;
+      const plane = yo.data.length / (b.n * fullC);
+      const cout = t.keptOutputs.length;
+      const dst = out[i]!;
+      for (let s = 0; s < b.n; s++) {
+        for (const pos of samplings[i]!.positions[b.start + s]!) {
+          const row = cursor[i]!++;
+          for (let j = 0; j < cout; j++) dst[row * cout + j] = yo.data[(s * fullC + t.keptOutputs[j]!) * plane + pos]!;
+        }
+      }
+    });
+  });
+  return out;
+}
+
 /** Rows kept to measure the fit's error (in-sample, relative), bounded by the cost of X·Δ. */
 function heldRowLimit(kIn: number, cout: number): number {
   return Math.max(64, Math.min(2048, Math.floor(2e8 / (kIn * cout))));
 }
 
-function samplePositions(rng: SeededRandom, total: number, k: number): number[] {
-  if (total <= k) return Array.from({ length: total }, (_, i) => i);
-  const chosen = new Set<number>();
-  while (chosen.size < k) chosen.add(rng.int(total));
-  return [...chosen].sort((a, b) => a - b);
-}
-
 export async function fitLayer(
   kernels: Kernels, original: ModelProto, pruned: ModelProto, prunedIndex: GraphIndex, t: RecoveryTarget,
-  data: CalibrationSet, o: LsqOptions,
+  sampling: Sampling, yOriginal: Float32Array, data: CalibrationSet, o: LsqOptions,
 ): Promise<FitError> {
   const cout = t.keptOutputs.length;
   const withBias = t.op !== "MatMul";
   const g = t.geometry;
-  let kIn = 0;
-  const eq = { handle: undefined as ReturnType<Kernels["normalEquations"]> | undefined };
+  const kIn = g ? patchLength(g) : 0;
+  let eq: ReturnType<Kernels["normalEquations"]> | undefined;
   const held = { x: [] as Float32Array[], r: [] as Float32Array[], y: [] as Float32Array[], rows: 0 };
-  const rng = new SeededRandom(o.seed * 7919 + t.node);
-  const fetchPruned = t.residual ? [t.input, t.fitTensor] : [t.input, t.output];
+  const fetchPruned = [t.input, t.fitTensor];
+  let cursor = 0;
   try {
-    await streamPaired(original, pruned, data, [t.fitTensor], fetchPruned, { samples: o.samples, batchSize: o.batchSize, threads: o.threads, label: t.name }, (b) => {
+    await streamPaired(original, pruned, data, [], fetchPruned, { samples: o.samples, batchSize: o.batchSize, threads: o.threads, label: t.name }, (b) => {
       const x = b.pruned.get(t.input)!;
-      const yp = b.pruned.get(fetchPruned[1]!)!;
-      const yo = b.original.get(t.fitTensor)!;
-      const fullC = yo.dims[1]!;
-      let rows: number;
-      let X: Float32Array;
-      let rowPos: { sample: number; pos: number; plane: number }[];
+      const yp = b.pruned.get(t.fitTensor)!;
+      const positions = sampling.positions.slice(b.start, b.start + b.n);
+      const rows = positions.reduce((s, p) => s + p.length, 0);
+      const features = g ? 0 : x.dims[x.dims.length - 1]!;
+      const k = g ? kIn : features + (withBias ? 1 : 0);
+      const X = new Float32Array(rows * k);
       if (g) {
-        kIn = patchLength(g);
-        const plane = g.outHeight * g.outWidth;
-        const perSample = Array.from({ length: b.n }, () => samplePositions(rng, plane, o.positions));
-        rows = perSample.reduce((s, p) => s + p.length, 0);
-        X = new Float32Array(rows * kIn);
-        rowPos = [];
         let r = 0;
-        perSample.forEach((pos, s) => {
+        positions.forEach((pos, s) => {
           extractPatches(x.data, s, g, pos, X, r);
-          for (const p of pos) rowPos.push({ sample: s, pos: p, plane });
           r += pos.length;
         });
       } else {
-        // Gemm/MatMul: every leading index is a row; the last axis holds the features.
-        const features = x.dims[x.dims.length - 1]!;
-        rows = x.data.length / features;
-        kIn = features + (withBias ? 1 : 0);
-        X = new Float32Array(rows * kIn);
-        rowPos = [];
         for (let r = 0; r < rows; r++) {
-          X.set(x.data.subarray(r * features, (r + 1) * features), r * kIn);
-          if (withBias) X[r * kIn + features] = 1;
-          rowPos.push({ sample: r, pos: 0, plane: 1 });
+          X.set(x.data.subarray(r * features, (r + 1) * features), r * k);
+          if (withBias) X[r * k + features] = 1;
         }
       }
+      const plane = yp.data.length / (b.n * cout);
       const R = new Float32Array(rows * cout);
-      const Y = new Float32Array(rows * cout);
-      rowPos.forEach(({ sample, pos, plane }, r) => {
-        for (let j = 0; j < cout; j++) {
-          const orig = yo.data[(sample * fullC + t.keptOutputs[j]!) * plane + pos]!;
-          const now = yp.data[(sample * cout + j) * plane + pos]!;
-          R[r * cout + j] = orig - now;
-          Y[r * cout + j] = orig;
+      const Y = yOriginal.subarray(cursor * cout, (cursor + rows) * cout);
+      let r = 0;
+      positions.forEach((pos, s) => {
+        for (const p of pos) {
+          for (let j = 0; j < cout; j++) R[r * cout + j] = Y[r * cout + j]! - yp.data[(s * cout + j) * plane + p]!;
+          r++;
         }
       });
-      eq.handle ??= kernels.normalEquations(kIn, cout);
-      eq.handle.addRows(X, R, rows);
-      const limit = heldRowLimit(kIn, cout);
+      cursor += rows;
+      eq ??= kernels.normalEquations(k, cout);
+      eq.addRows(X, R, rows);
+      const limit = heldRowLimit(k, cout);
       if (held.rows < limit) {
         const take = Math.min(rows, limit - held.rows);
-        held.x.push(X.slice(0, take * kIn));
+        held.x.push(X.slice(0, take * k));
         held.r.push(R.slice(0, take * cout));
         held.y.push(Y.slice(0, take * cout));
         held.rows += take;
       }
     });
-    const delta = eq.handle!.solve(o.ridge);
-    const err = heldError(held, delta, kIn, cout);
+    const k = eq!.inputs;
+    const delta = eq!.solve(o.ridge);
+    const err = heldError(held, delta, k, cout);
     applyDelta(prunedIndex, t, delta, cout, withBias);
     return err;
   } finally {
-    eq.handle?.dispose();
+    eq?.dispose();
   }
 }
 

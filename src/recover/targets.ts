@@ -103,6 +103,8 @@ export function recoveryTargets(pruned: GraphIndex, prunedShapes: ShapeMap, chan
       if (wShape.length !== 2) { skip("Gemm weight is not 2-D"); continue; }
     } else {
       if (wShape.length !== 2) { skip("MatMul weight is not 2-D"); continue; }
+      // Channels of an N-D MatMul input sit on its last axis, not axis 1: not mapped.
+      if (prunedShapes.get(base.input)?.length !== 2) { skip("MatMul input is not 2-D"); continue; }
       cout = wShape[1]!;
     }
     const biasName = op === "MatMul" ? undefined : n.input[2];
