@@ -56,7 +56,10 @@ export function countModel(index: GraphIndex, shapes: ShapeMap): ModelCount {
     for (const name of node.input) {
       const t = name ? index.constantTensor(name) : undefined;
       if (!t || !isFloatType(t.dataType)) continue;
-      const n = product(tensorDims(t));
+      const dims = tensorDims(t);
+      // Scalars (Clip bounds, Mul/Add constants of an exported formula) are not learned weights.
+      if (dims.length === 0 || product(dims) === 1) continue;
+      const n = product(dims);
       // Weights count where first used; shared weights count once in the total.
       if (!counted.has(name)) {
         counted.add(name);
