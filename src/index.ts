@@ -2,7 +2,7 @@
  * onnx-prune library API (platform-free: the same in Node and browsers).
  * Node users can import "onnx-prune" to also get file helpers (index.node.ts).
  */
-export { prune, type PruneOptions, type PruneResult, type PruneContext } from "./pipeline/prune.js";
+export { prune, planPrune, applyPrunePlan, type PruneOptions, type PruneResult, type PruneContext, type PrunePlan } from "./pipeline/prune.js";
 export { evaluate, type EvaluateOptions, type EvaluationResult } from "./pipeline/evaluate.js";
 export { inspect, type InspectReport } from "./pipeline/inspect.js";
 export type { ProgressEvent, ProgressCallback } from "./pipeline/progress.js";

@@ -10,13 +10,13 @@ import { DataError, RuntimeFailureError, UsageError } from "../errors.js";
 import { collectTapStatistics } from "../features/collect.js";
 import { countModel } from "../graph/count.js";
 import { GraphIndex } from "../graph/graph-index.js";
-import { declaredShape, inferShapes } from "../graph/shapes.js";
+import { declaredShape, inferShapes, type ShapeMap } from "../graph/shapes.js";
 import { buildChannelGroups } from "../groups/index.js";
 import type { ChannelGroup } from "../groups/types.js";
 import type { Kernels } from "../kernels/index.js";
 import type { ModelProto } from "../onnx/proto.js";
 import { buildCostModel } from "../plan/cost.js";
-import { makePlan, type PlanOptions } from "../plan/plan.js";
+import { makePlan, type Plan, type PlanOptions } from "../plan/plan.js";
 import { DEFAULT_RECOVERY, recoverModel, type RecoveryMethod } from "../recover/index.js";
 import type { GroupReport, PruneReport } from "../report/types.js";
 import { CRITERIA, DEFAULT_SCORE_OPTIONS, featureNeeds, parseSubstitutability, scoreGroup, tapOf, type ScoreOptions } from "../score/criteria.js";
@@ -67,7 +67,29 @@ export function resolveScoreOptions(o: Partial<ScoreOptions>): ScoreOptions {
   return s;
 }
 
+/** Everything decided before the model is edited: shapes, groups, scores, plan, draft report. */
+export interface PrunePlan {
+  model: ModelProto;
+  data: CalibrationSet;
+  options: PruneOptions;
+  ctx: PruneContext;
+  inputName: string;
+  inputShape: number[];
+  shapes: ShapeMap;
+  groups: ChannelGroup[];
+  plan: Plan;
+  report: PruneReport;
+  clock: StageClock;
+}
+
 export async function prune(model: ModelProto, data: CalibrationSet, options: PruneOptions, ctx: PruneContext): Promise<PruneResult> {
+  const planned = await planPrune(model, data, options, ctx);
+  if (options.dryRun) return { model: null, report: planned.report, groups: planned.groups };
+  return applyPrunePlan(planned, options.recover ?? "auto");
+}
+
+/** Stages up to the plan (the dry-run result). */
+export async function planPrune(model: ModelProto, data: CalibrationSet, options: PruneOptions, ctx: PruneContext): Promise<PrunePlan> {
   const clock = new StageClock();
   const score = resolveScoreOptions(options);
   const recover = options.recover ?? "auto";
@@ -142,14 +164,26 @@ export async function prune(model: ModelProto, data: CalibrationSet, options: Pr
     validation: { samples: 0, outputsFinite: true, top1Agreement: 1, meanAbsDiff: 0 },
     timings: [],
   };
-  if (options.dryRun) {
-    const estimate = buildCostModel(index, shapes, before, groups);
-    const kept = new Map([...plan.keep].map(([g, k]) => [g, k.length]));
-    report.after = { params: Math.round(estimate.params(kept)), macs: Math.round(estimate.macs(kept)) };
-    clock.end();
-    report.timings = clock.timings;
-    return { model: null, report, groups };
-  }
+  // Estimated until surgery and a recount replace it.
+  const estimate = buildCostModel(index, shapes, before, groups);
+  const keptCounts = new Map([...plan.keep].map(([g, k]) => [g, k.length]));
+  report.after = { params: Math.round(estimate.params(keptCounts)), macs: Math.round(estimate.macs(keptCounts)) };
+  clock.end();
+  report.timings = clock.timings;
+  return { model, data, options, ctx, inputName, inputShape, shapes, groups, plan, report, clock };
+}
+
+/**
+ * Surgery, recovery and validation for a plan. The plan can be applied several times (e.g. with
+ * different recovery methods): each call works on its own copy and report.
+ */
+export async function applyPrunePlan(planned: PrunePlan, recover: RecoveryMethod): Promise<PruneResult> {
+  const { model, data, options, ctx, inputName, inputShape, shapes, groups, plan } = planned;
+  const report: PruneReport = { ...planned.report, options: { ...planned.report.options, recover }, timings: [...planned.report.timings] };
+  const clock = new StageClock();
+  const progress = options.onProgress;
+  const score = resolveScoreOptions(options);
+  const index = new GraphIndex(model, ctx.source);
 
   clock.begin("surgery");
   progress?.({ stage: "surgery", done: 0, total: 1 });
@@ -179,7 +213,7 @@ export async function prune(model: ModelProto, data: CalibrationSet, options: Pr
     if (a !== b) throw new RuntimeFailureError(`${ctx.source}: pruning changed graph output '${o.name}' from ${a} to ${b}; nothing written`);
   }
   clock.end();
-  report.timings = clock.timings;
+  report.timings.push(...clock.timings);
   return { model: pruned, report, groups };
 }
 
