@@ -41,10 +41,11 @@ function blockLength(rows: i32, len: i32): i32 {
   return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
 }
 
+/** out += v, or out = v when `replace` (the first write of an entry that is not pre-zeroed). */
 // @ts-ignore: decorator
-@inline function addToOutput<T>(p: usize, v: f32): void {
-  if (sizeof<T>() == 8) store<f64>(p, load<f64>(p) + <f64>v);
-  else store<f32>(p, load<f32>(p) + v);
+@inline function addToOutput<T>(p: usize, v: f32, replace: bool): void {
+  if (sizeof<T>() == 8) store<f64>(p, replace ? <f64>v : load<f64>(p) + <f64>v);
+  else store<f32>(p, replace ? v : load<f32>(p) + v);
 }
 
 /** SIMD dot product of two float32 rows over [k0, k1), with a scalar tail. */
@@ -77,7 +78,7 @@ function blockLength(rows: i32, len: i32): i32 {
 @inline function tile3x3<T>(
   a0: usize, a1: usize, a2: usize, b0: usize, b1: usize, b2: usize,
   k0: i32, k1: i32, part: usize, resume: bool, flush: bool,
-  out: usize, outRowBytes: usize, upperOnly: bool,
+  out: usize, outRowBytes: usize, upperOnly: bool, replace: bool,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
@@ -130,11 +131,11 @@ function blockLength(rows: i32, len: i32): i32 {
   }
   const e = <usize>sizeof<T>();
   const r1 = out + outRowBytes, r2 = out + 2 * outRowBytes;
-  addToOutput<T>(out, s00); addToOutput<T>(out + e, s01); addToOutput<T>(out + 2 * e, s02);
-  addToOutput<T>(r1 + e, s11); addToOutput<T>(r1 + 2 * e, s12);
-  addToOutput<T>(r2 + 2 * e, s22);
+  addToOutput<T>(out, s00, replace); addToOutput<T>(out + e, s01, replace); addToOutput<T>(out + 2 * e, s02, replace);
+  addToOutput<T>(r1 + e, s11, replace); addToOutput<T>(r1 + 2 * e, s12, replace);
+  addToOutput<T>(r2 + 2 * e, s22, replace);
   if (!upperOnly) {
-    addToOutput<T>(r1, s10); addToOutput<T>(r2, s20); addToOutput<T>(r2 + e, s21);
+    addToOutput<T>(r1, s10, replace); addToOutput<T>(r2, s20, replace); addToOutput<T>(r2 + e, s21, replace);
   }
 }
 
@@ -143,7 +144,7 @@ function blockLength(rows: i32, len: i32): i32 {
  * column). Used for the rows % 3 leftovers so they also get 3 multiply-adds per 4 loads.
  */
 // @ts-ignore: decorator
-@inline function tile3x1<T>(b0: usize, b1: usize, b2: usize, a: usize, k0: i32, k1: i32, out: usize, outRowBytes: usize): void {
+@inline function tile3x1<T>(b0: usize, b1: usize, b2: usize, a: usize, k0: i32, k1: i32, out: usize, outRowBytes: usize, replace: bool): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
   let k = k0;
   const k4 = k0 + ((k1 - k0) & ~3);
@@ -160,7 +161,7 @@ function blockLength(rows: i32, len: i32): i32 {
     const x = load<f32>(a + off);
     s0 += load<f32>(b0 + off) * x; s1 += load<f32>(b1 + off) * x; s2 += load<f32>(b2 + off) * x;
   }
-  addToOutput<T>(out, s0); addToOutput<T>(out + outRowBytes, s1); addToOutput<T>(out + 2 * outRowBytes, s2);
+  addToOutput<T>(out, s0, replace); addToOutput<T>(out + outRowBytes, s1, replace); addToOutput<T>(out + 2 * outRowBytes, s2, replace);
 }
 
 const TILE_PARTIAL_BYTES: usize = 9 * 16;
@@ -179,10 +180,12 @@ export function gramScratchBytes(aRows: i32, bRows: i32, len: i32, symmetric: bo
  * i ≤ j only when b is a (symmetric = true). T is the output element type (f32 or f64).
  * scratch: gramScratchBytes(...) bytes for the tiles' vector partial sums, or 0 to flush the
  * tiles to the output at the end of every block.
+ * overwrite: store instead of accumulate (out need not be zeroed; saves two passes over a C×C
+ * output that can be 16 MB). Only valid with scratch, or when one block covers len.
  */
 function abtAccumulate<T>(
   a: usize, aRows: i32, b: usize, bRows: i32, len: i32, stride: i32,
-  out: usize, outStride: i32, symmetric: bool, scratch: usize,
+  out: usize, outStride: i32, symmetric: bool, scratch: usize, overwrite: bool,
 ): void {
   const rowBytes = <usize>stride << 2;
   const e = <usize>sizeof<T>();
@@ -196,6 +199,7 @@ function abtAccumulate<T>(
     // whose read-modify-write per block is the price of not holding vector partials).
     const resume = scratch != 0 && k0 > 0;
     const flush = scratch == 0 || k1 == len;
+    const replaceEdge = overwrite && k0 == 0; // edges flush every block: store on the first
     let part = scratch;
     for (let i = 0; i < aFull; i += 3) {
       const a0 = a + <usize>i * rowBytes;
@@ -203,7 +207,7 @@ function abtAccumulate<T>(
         const b0 = b + <usize>j * rowBytes;
         tile3x3<T>(a0, a0 + rowBytes, a0 + 2 * rowBytes, b0, b0 + rowBytes, b0 + 2 * rowBytes,
           k0, k1, part, resume, flush,
-          out + <usize>i * outRowBytes + <usize>j * e, outRowBytes, symmetric && i == j);
+          out + <usize>i * outRowBytes + <usize>j * e, outRowBytes, symmetric && i == j, overwrite);
         part += TILE_PARTIAL_BYTES;
       }
     }
@@ -214,10 +218,10 @@ function abtAccumulate<T>(
         const p = a + <usize>i * rowBytes;
         for (let j = 0; j < aFull; j += 3) {
           const q = b + <usize>j * rowBytes;
-          tile3x1<T>(q, q + rowBytes, q + 2 * rowBytes, p, k0, k1, out + <usize>j * outRowBytes + <usize>i * e, outRowBytes);
+          tile3x1<T>(q, q + rowBytes, q + 2 * rowBytes, p, k0, k1, out + <usize>j * outRowBytes + <usize>i * e, outRowBytes, replaceEdge);
         }
         for (let j = aFull; j <= i; j++) {
-          addToOutput<T>(out + <usize>j * outRowBytes + <usize>i * e, dotSimd(p, b + <usize>j * rowBytes, k0, k1));
+          addToOutput<T>(out + <usize>j * outRowBytes + <usize>i * e, dotSimd(p, b + <usize>j * rowBytes, k0, k1), replaceEdge);
         }
       }
     } else {
@@ -226,23 +230,31 @@ function abtAccumulate<T>(
         const q = b + <usize>j * rowBytes;
         for (let i = 0; i < aFull; i += 3) {
           const p = a + <usize>i * rowBytes;
-          tile3x1<T>(p, p + rowBytes, p + 2 * rowBytes, q, k0, k1, out + <usize>i * outRowBytes + <usize>j * e, outRowBytes);
+          tile3x1<T>(p, p + rowBytes, p + 2 * rowBytes, q, k0, k1, out + <usize>i * outRowBytes + <usize>j * e, outRowBytes, replaceEdge);
         }
       }
       for (let i = aFull; i < aRows; i++) {
         const p = a + <usize>i * rowBytes;
         for (let j = 0; j < bRows; j++) {
-          addToOutput<T>(out + <usize>i * outRowBytes + <usize>j * e, dotSimd(p, b + <usize>j * rowBytes, k0, k1));
+          addToOutput<T>(out + <usize>i * outRowBytes + <usize>j * e, dotSimd(p, b + <usize>j * rowBytes, k0, k1), replaceEdge);
         }
       }
     }
   }
 }
 
-/** Upper triangle of G = X·Xᵀ (X: rows×len float32) into out (rows×rows float32), SIMD path. */
+/**
+ * Upper triangle (row ≤ column) of G = X·Xᵀ (X: rows×len float32) into out (rows×rows float32),
+ * SIMD path. The strict lower triangle of out is left untouched.
+ * scratch: gramScratchBytes(rows, rows, len, true) bytes (may be 0 when that is 0).
+ */
 export function gramSimd(x: usize, rows: i32, len: i32, out: usize, scratch: usize): void {
-  memory.fill(out, 0, <usize>rows * <usize>rows * 4);
-  abtAccumulate<f32>(x, rows, x, rows, len, len, out, rows, true, scratch);
+  if (scratch == 0 && blockLength(rows, len) < len) {
+    memory.fill(out, 0, <usize>rows * <usize>rows * 4); // no partials: accumulate per block
+    abtAccumulate<f32>(x, rows, x, rows, len, len, out, rows, true, 0, false);
+  } else {
+    abtAccumulate<f32>(x, rows, x, rows, len, len, out, rows, true, scratch, true);
+  }
 }
 
 /**
@@ -290,14 +302,14 @@ export function gramScalar(x: usize, rows: i32, len: i32, out: usize): void {
 
 /** acc[i, j] += Σ_k a[i, k]·a[j, k] for i ≤ j (float64 accumulator, float32 products). */
 export function gramAccumulateF64(a: usize, rows: i32, len: i32, stride: i32, acc: usize, accStride: i32, scratch: usize): void {
-  abtAccumulate<f64>(a, rows, a, rows, len, stride, acc, accStride, true, scratch);
+  abtAccumulate<f64>(a, rows, a, rows, len, stride, acc, accStride, true, scratch, false);
 }
 
 /** acc[i, j] += Σ_k a[i, k]·b[j, k] (float64 accumulator, float32 products). */
 export function crossAccumulateF64(
   a: usize, aRows: i32, b: usize, bRows: i32, len: i32, stride: i32, acc: usize, accStride: i32, scratch: usize,
 ): void {
-  abtAccumulate<f64>(a, aRows, b, bRows, len, stride, acc, accStride, false, scratch);
+  abtAccumulate<f64>(a, aRows, b, bRows, len, stride, acc, accStride, false, scratch, false);
 }
 
 export const DISTANCE_EUCLIDEAN: i32 = 0;

@@ -7,8 +7,9 @@
  *   npm run bench:kernels -- --json  one JSON object per shape
  *   npm run bench:kernels -- --solver  also time the recovery solver at K = 4609, O = 512
  *
- * Each measurement repeats the call until ≥ 0.3 s have passed and keeps the best of 5 rounds;
- * the machine is shared, so treat differences under ~10% as noise.
+ * Each round repeats the call until ≥ 0.3 s have passed; the four contenders take turns for 5
+ * rounds and each keeps its best round. The machine is shared, so treat differences under ~10%
+ * as noise.
  */
 import * as ort from "onnxruntime-web";
 import { loadKernelsNode } from "../src/kernels/load-node.js";
@@ -28,21 +29,31 @@ interface Row {
   ort_gflops: number;
 }
 
-async function bestRate(run: () => unknown): Promise<number> {
-  await run(); // warm-up (JIT tiers, ORT session buffers)
-  let best = 0;
+/** Calls per second over one round of ≥ MIN_ROUND_SECONDS. */
+async function roundRate(run: () => unknown): Promise<number> {
+  let reps = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  do {
+    await run();
+    reps++;
+    elapsed = (performance.now() - t0) / 1000;
+  } while (elapsed < MIN_ROUND_SECONDS);
+  return reps / elapsed;
+}
+
+/**
+ * Best calls/s of each contender. Rounds are interleaved (A, B, C, D, A, B, …) so that load from
+ * other processes on this shared machine hits every contender alike instead of whichever ran
+ * during a busy spell.
+ */
+async function bestRates(runs: ReadonlyArray<() => unknown>): Promise<number[]> {
+  for (const run of runs) await run(); // warm-up (JIT tiers, ORT session buffers)
+  const best = runs.map(() => 0);
   for (let r = 0; r < ROUNDS; r++) {
-    let reps = 0;
-    const t0 = performance.now();
-    let elapsed = 0;
-    do {
-      await run();
-      reps++;
-      elapsed = (performance.now() - t0) / 1000;
-    } while (elapsed < MIN_ROUND_SECONDS);
-    best = Math.max(best, reps / elapsed);
+    for (let i = 0; i < runs.length; i++) best[i] = Math.max(best[i], await roundRate(runs[i]));
   }
-  return best; // calls per second
+  return best;
 }
 
 /** The obvious TypeScript loop a user would write (upper triangle, float64 accumulator). */
@@ -133,19 +144,20 @@ async function main(): Promise<void> {
     const k = kernels.exports;
 
     const plainOut = new Float32Array(c * c);
-    const plain = await bestRate(() => gramPlain(host, c, m, plainOut));
-    const scalar = await bestRate(() => k.gramScalar(xPtr, c, m, outPtr));
-    const simd = await bestRate(() => k.gramSimd(xPtr, c, m, outPtr, scratchPtr));
-
     const session = await ort.InferenceSession.create(matmulModel(c, m), { executionProviders: ["wasm"] });
     const feeds = {
       X: new ort.Tensor("float32", host, [c, m]),
       XT: new ort.Tensor("float32", hostT, [m, c]),
     };
-    const ortRate = await bestRate(async () => {
-      const out = await session.run(feeds);
-      out.G.dispose();
-    });
+    const [plain, scalar, simd, ortRate] = await bestRates([
+      () => gramPlain(host, c, m, plainOut),
+      () => k.gramScalar(xPtr, c, m, outPtr),
+      () => k.gramSimd(xPtr, c, m, outPtr, scratchPtr),
+      async () => {
+        const out = await session.run(feeds);
+        out.G.dispose();
+      },
+    ]);
     await session.release();
 
     kernels.arena.release(xPtr);

@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 
 SHAPES = [(64, 12544), (256, 3136), (512, 784), (1024, 196), (2048, 49)]
 MIN_ROUND_SECONDS = 0.3
-ROUNDS = 3
+ROUNDS = 5
 
 
 def best_rate(fn):

@@ -39,8 +39,10 @@ describe("Gram kernels (SIMD and scalar) vs float64 reference", () => {
       const k = kernels.exports, a = kernels.arena;
       const xPtr = a.alloc(c * m * 4), out = a.alloc(c * c * 4), scratch = a.alloc(k.gramScratchBytes(c, c, m, 1));
       a.f32(xPtr, c * m).set(x);
-      for (const path of ["simd", "scalar"] as const) {
+      for (const path of ["simd", "simd without scratch", "scalar"] as const) {
+        a.f32(out, c * c).fill(NaN); // the kernels must not depend on a zeroed output
         if (path === "simd") k.gramSimd(xPtr, c, m, out, scratch);
+        else if (path === "simd without scratch") k.gramSimd(xPtr, c, m, out, 0);
         else k.gramScalar(xPtr, c, m, out);
         expect(checkUpper(a.f32(out, c * c), ref, c), path).toBeNull();
       }
