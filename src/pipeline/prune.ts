@@ -19,7 +19,7 @@ import { buildCostModel } from "../plan/cost.js";
 import { makePlan, type Plan, type PlanOptions } from "../plan/plan.js";
 import { DEFAULT_RECOVERY, recoverModel, type RecoveryMethod } from "../recover/index.js";
 import type { GroupReport, PruneReport } from "../report/types.js";
-import { CRITERIA, DEFAULT_SCORE_OPTIONS, featureNeeds, parseSubstitutability, scoreGroup, tapOf, type ScoreOptions } from "../score/criteria.js";
+import { CRITERIA, DEFAULT_SCORE_OPTIONS, featureNeeds, featureTaps, parseSubstitutability, scoreGroup, type ScoreOptions } from "../score/criteria.js";
 import type { GroupScore } from "../score/types.js";
 import { applyKeepSets } from "../surgery/index.js";
 import { VERSION } from "../version.js";
@@ -118,7 +118,7 @@ export async function planPrune(model: ModelProto, data: CalibrationSet, options
   let batchBytes = 0;
   let samples = 0;
   if (needs.maps && prunable.length > 0) {
-    const taps = [...new Set(prunable.flatMap((g) => g.producers.map((p) => tapOf(p, score))))];
+    const taps = [...new Set(prunable.flatMap((g) => featureTaps(g, score).map((t) => t.tap)))];
     const collected = await collectTapStatistics(ctx.kernels, model, shapes, data, taps, ctx.source, {
       distance: score.distance, samples: options.samples, threads: options.threads, gram: needs.gram,
       rankSamples: needs.ranks ? Math.min(options.samples ?? 64, 64) : undefined, batchSize: options.batchSize,

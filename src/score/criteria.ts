@@ -59,6 +59,19 @@ export function tapOf(p: GroupProducer, o: Pick<ScoreOptions, "tap">): string {
   return o.tap === "conv" ? p.output : p.tap;
 }
 
+/**
+ * The feature maps that carry a group's channels, each with the group's offset in it: every
+ * producer's, plus those of depthwise convs that follow the producer (METHOD.md: "a depthwise
+ * conv following its producer" is a member of the group with maps of its own).
+ */
+export function featureTaps(g: ChannelGroup, o: Pick<ScoreOptions, "tap">): { tap: string; offset: number; depthwise: boolean }[] {
+  const taps = g.producers.map((p) => ({ tap: tapOf(p, o), offset: p.offset, depthwise: false }));
+  for (const m of g.members) {
+    if (m.kind === "depthwise") taps.push({ tap: o.tap === "conv" ? m.output : m.tap ?? m.output, offset: 0, depthwise: true });
+  }
+  return taps;
+}
+
 /** The group's C channels out of a tap's statistics (the tap may carry more channels). */
 function sliceStats(s: LayerStatistics, offset: number, c: number): { activeness: Record<ActivenessKind, Float64Array>; mean: Float64Array; distance: Float64Array; gram: Float64Array | null } {
   const full = s.channels;
@@ -102,10 +115,12 @@ export interface ScoreInputs {
 export function scoreGroup(g: ChannelGroup, inputs: ScoreInputs, o: ScoreOptions): GroupScore {
   const C = g.channels;
   const memberStats = (): ReturnType<typeof sliceStats>[] =>
-    g.producers.map((p) => {
-      const s = inputs.stats.get(tapOf(p, o));
-      if (!s) throw new UnsupportedStructureError(`group '${g.label}': no feature statistics for tap '${tapOf(p, o)}'`);
-      return sliceStats(s, p.offset, C);
+    featureTaps(g, o).flatMap((t) => {
+      const s = inputs.stats.get(t.tap);
+      if (!s) throw new UnsupportedStructureError(`group '${g.label}': no feature statistics for tap '${t.tap}'`);
+      // A depthwise conv with a channel multiplier carries k maps per channel: not a 1:1 member.
+      if (t.depthwise && s.channels !== C) return [];
+      return [sliceStats(s, t.offset, C)];
     });
   switch (o.criterion) {
     case "actsub": return activenessSubstitutability(g, memberStats(), inputs.kernels, o);
@@ -135,10 +150,10 @@ export function scoreGroup(g: ChannelGroup, inputs: ScoreInputs, o: ScoreOptions
       return { group: g.id, importance: m, terms: { nonzero_fraction: m } };
     }
     case "hrank": {
-      const r = g.producers.map((p) => {
-        const v = inputs.ranks.get(tapOf(p, o));
-        if (!v) throw new UnsupportedStructureError(`group '${g.label}': hrank needs spatial maps at '${tapOf(p, o)}'`);
-        return normalisedByMax(v.slice(p.offset, p.offset + C));
+      const r = featureTaps(g, o).flatMap((t) => {
+        const v = inputs.ranks.get(t.tap);
+        if (!v) throw new UnsupportedStructureError(`group '${g.label}': hrank needs spatial maps at '${t.tap}'`);
+        return t.depthwise && v.length !== C ? [] : [normalisedByMax(v.slice(t.offset, t.offset + C))];
       });
       return { group: g.id, importance: meanOf(r), terms: { mean_rank: meanOf(r) } };
     }

@@ -1,0 +1,105 @@
+/**
+ * Measures the accuracy tables in docs/ACCURACY.md on the trained Fashion-MNIST models:
+ *   npx tsx tools/accuracy.ts [--models demo_resnet,vgg_small,mobilenet_small] [--grid main,variants] [--out docs/ACCURACY.md]
+ * main: criterion {actsub, l1, random} × ratio {0.3, 0.5, 0.7} × recovery {none, bias, affine, lsq, auto};
+ * variants: the METHOD.md options one at a time at ratio 0.5 with the default recovery.
+ * Each plan is computed once and applied with every recovery method.
+ */
+import * as fs from "node:fs";
+import { applyPrunePlan, evaluate, loadCalibrationData, loadKernelsNode, loadLabels, loadModelFile, planPrune, type PruneOptions } from "../src/index.node.js";
+import type { RecoveryMethod } from "../src/recover/index.js";
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+};
+const models = arg("models", "demo_resnet,vgg_small,mobilenet_small").split(",").filter((m) => fs.existsSync(`fixtures/models/${m}.onnx`));
+const grids = arg("grid", "main,variants").split(",");
+const outFile = arg("out", "docs/ACCURACY.md");
+const jsonFile = arg("json", "docs/accuracy.json");
+
+const kernels = await loadKernelsNode();
+const calib = loadCalibrationData("fixtures/data/fmnist_calib_x.npy", { channels: 1 });
+const test = loadCalibrationData("fixtures/data/fmnist_test_x.npy", { channels: 1 });
+const labels = loadLabels("fixtures/data/fmnist_test_y.npy");
+const RECOVERY: RecoveryMethod[] = ["none", "bias", "affine", "lsq", "auto"];
+
+interface Row { model: string; criterion: string; ratio: number; variant: string; recover: string; accuracy: number; macs: number; params: number; seconds: number }
+const rows: Row[] = [];
+const base: Record<string, { accuracy: number; macs: number; params: number }> = {};
+
+async function run(model: string, variant: string, options: PruneOptions, methods: RecoveryMethod[]): Promise<void> {
+  const file = `fixtures/models/${model}.onnx`;
+  const m = loadModelFile(file);
+  const t0 = performance.now();
+  const planned = await planPrune(m, calib, { recoverSamples: 256, ...options }, { kernels, source: file });
+  const planSeconds = (performance.now() - t0) / 1000;
+  for (const recover of methods) {
+    const t1 = performance.now();
+    const r = await applyPrunePlan(planned, recover);
+    const seconds = planSeconds + (performance.now() - t1) / 1000;
+    const e = await evaluate(r.model!, test, model, { labels, batchSize: 250, latencyRuns: 1 });
+    rows.push({ model, criterion: options.criterion ?? "actsub", ratio: options.ratio ?? 0.5, variant, recover, accuracy: e.accuracy!, macs: r.report.after.macs, params: r.report.after.params, seconds });
+    base[model] ??= { accuracy: NaN, macs: r.report.before.macs, params: r.report.before.params };
+    console.error(`${model} ${variant} ratio=${options.ratio} ${recover}: ${(e.accuracy! * 100).toFixed(2)}% (${seconds.toFixed(1)} s)`);
+  }
+}
+
+for (const model of models) {
+  const e = await evaluate(loadModelFile(`fixtures/models/${model}.onnx`), test, model, { labels, batchSize: 250, latencyRuns: 1 });
+  base[model] = { accuracy: e.accuracy!, macs: 0, params: 0 };
+  if (grids.includes("main")) {
+    for (const criterion of ["actsub", "l1", "random"] as const) {
+      for (const ratio of [0.3, 0.5, 0.7]) await run(model, "default", { criterion, ratio }, RECOVERY);
+    }
+  }
+  if (grids.includes("variants")) {
+    const variants: [string, PruneOptions][] = [
+      ["default (std, correlation, nearest, greedy, product λ=0.5)", {}],
+      ["--activeness l1", { activeness: "l1" }], ["--activeness l2", { activeness: "l2" }],
+      ["--activeness nonzero", { activeness: "nonzero" }], ["--activeness entropy", { activeness: "entropy" }],
+      ["--distance euclidean", { distance: "euclidean" }], ["--distance cosine", { distance: "cosine" }],
+      ["--substitutability mean", { substitutability: "mean" }], ["--substitutability knn:3", { substitutability: "knn:3" }],
+      ["--substitutability regression", { substitutability: "regression" }], ["--no-greedy", { greedy: false }],
+      ["--lambda 1 (activeness only)", { lambda: 1 }], ["--lambda 0 (substitutability only)", { lambda: 0 }],
+      ["--combine sum", { combine: "sum" }], ["--tap conv", { tap: "conv" }],
+      ["baseline l1", { criterion: "l1" }], ["baseline random", { criterion: "random" }],
+      ["baseline fpgm", { criterion: "fpgm" }], ["baseline apoz", { criterion: "apoz" }], ["baseline hrank", { criterion: "hrank" }],
+    ];
+    for (const ratio of [0.5, 0.7]) for (const [name, o] of variants) await run(model, name, { ...o, ratio }, ["auto"]);
+  }
+}
+
+fs.writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), base, rows }, null, 1)}\n`);
+const pct = (x: number): string => (x * 100).toFixed(2);
+const lines: string[] = [];
+for (const model of models) {
+  const b = base[model]!;
+  lines.push(`### ${model}`, "", `Original: ${pct(b.accuracy)}% top-1 on the 2,000 test images, ${(b.macs / 1e6).toFixed(2)} M MACs, ${(b.params / 1e3).toFixed(1)} K params.`, "");
+  if (grids.includes("main")) {
+    lines.push("| criterion | ratio | MACs | none | bias | affine | lsq | auto |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (const criterion of ["actsub", "l1", "random"]) {
+      for (const ratio of [0.3, 0.5, 0.7]) {
+        const rs = rows.filter((r) => r.model === model && r.variant === "default" && r.criterion === criterion && r.ratio === ratio);
+        if (rs.length === 0) continue;
+        const cell = (m: string): string => { const r = rs.find((x) => x.recover === m); return r ? pct(r.accuracy) : "-"; };
+        lines.push(`| ${criterion} | ${ratio} | ${((rs[0]!.macs / b.macs) * 100).toFixed(1)}% | ${RECOVERY.map(cell).join(" | ")} |`);
+      }
+    }
+    lines.push("");
+  }
+  if (grids.includes("variants")) {
+    lines.push("| variant (recovery auto) | ratio 0.5 | ratio 0.7 |", "| --- | ---: | ---: |");
+    const names = [...new Set(rows.filter((r) => r.model === model && r.recover === "auto" && r.variant !== "default").map((r) => r.variant))];
+    for (const n of names) {
+      const at = (ratio: number): string => { const r = rows.find((x) => x.model === model && x.variant === n && x.ratio === ratio); return r ? pct(r.accuracy) : "-"; };
+      lines.push(`| ${n} | ${at(0.5)} | ${at(0.7)} |`);
+    }
+    lines.push("");
+  }
+}
+const marker = "<!-- measured tables: tools/accuracy.ts -->";
+const doc = fs.existsSync(outFile) ? fs.readFileSync(outFile, "utf8") : `# Accuracy\n\n${marker}\n`;
+const head = doc.includes(marker) ? doc.slice(0, doc.indexOf(marker) + marker.length) : `${doc}\n${marker}`;
+fs.writeFileSync(outFile, `${head}\n\n${lines.join("\n")}\n`);
+console.error(`wrote ${outFile} and ${jsonFile}`);
