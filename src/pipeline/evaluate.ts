@@ -15,7 +15,7 @@ export interface EvaluateOptions {
   batchSize?: number;
   samples?: number;
   threads?: number;
-  /** Timed repetitions for latency (after one warm-up). Default 20 single-sample, 5 batch. */
+  /** Timed repetitions for latency (after one warm-up); 0 skips timing. Default 20 single-sample, 5 batch. */
   latencyRuns?: number;
   onProgress?: ProgressCallback;
 }
@@ -116,6 +116,7 @@ export async function evaluate(model: ModelProto, data: CalibrationSet, label: s
       if (o.labels) result.referenceAccuracy = accuracyOf(ref.top1, o.labels);
     }
     const runs = o.latencyRuns ?? 20;
+    if (runs === 0) return result;
     const sessions = refSession ? [session, refSession] : [session];
     const single = await latencies(sessions, data, 1, runs);
     const batched = await latencies(sessions, data, result.batch_size, Math.max(3, Math.floor(runs / 4)));

@@ -203,7 +203,7 @@ export async function applyPrunePlan(planned: PrunePlan, recover: RecoveryMethod
   const after = countModel(prunedIndex, prunedShapes);
   report.after = { params: after.params, macs: after.macs };
   const checkSamples = Math.min(options.validateSamples ?? 16, data.count);
-  const check = await evaluate(pruned, data, `${ctx.source} (pruned)`, { reference: model, samples: checkSamples, batchSize: checkSamples, threads: options.threads, latencyRuns: 1 });
+  const check = await evaluate(pruned, data, `${ctx.source} (pruned)`, { reference: model, samples: checkSamples, batchSize: checkSamples, threads: options.threads, latencyRuns: 0 });
   const outputsFinite = Number.isFinite(check.meanAbsDiff ?? NaN);
   report.validation = { samples: checkSamples, outputsFinite, top1Agreement: check.agreement ?? 0, meanAbsDiff: check.meanAbsDiff ?? NaN };
   if (!outputsFinite) throw new RuntimeFailureError(`${ctx.source}: the pruned model produced non-finite outputs on calibration data; nothing written`);
