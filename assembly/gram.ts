@@ -376,7 +376,7 @@ function exactCosineDistance(p: usize, q: usize, spatial: i32): f64 {
  * (i ≤ j) when those pointers are non-zero.
  *
  * x: the sample's original maps (float32, C×M), read only for pairs refined in float64 (see
- * REFINE_BELOW).
+ * REFINE_BELOW). scratch: 2·C float64.
  *
  * Constant maps (correlation): variance ≤ constantEps·μ² (relative) or a non-positive Gram
  * diagonal. Their normalised vector is 0: distance 1 to a non-constant map, 0 to a constant one.
@@ -384,67 +384,78 @@ function exactCosineDistance(p: usize, q: usize, spatial: i32): f64 {
  */
 export function accumulateSampleDistances(
   x: usize, gram: usize, channels: i32, spatial: i32, mean: usize, variance: usize,
-  kind: i32, constantEps: f64, distAcc: usize, gcAcc: usize, rawAcc: usize,
+  kind: i32, constantEps: f64, distAcc: usize, gcAcc: usize, rawAcc: usize, scratch: usize,
 ): void {
   const m = <f64>spatial;
   const rowF32 = <usize>channels << 2;
   const rowF64 = <usize>channels << 3;
   const mapBytes = <usize>spatial << 2;
+  // Per-channel terms first (scratch: diag[C], inv[C] float64), so the pair loop reads only
+  // sequential rows: fetching G(j, j) per pair would touch a new cache line for every j.
+  // inv = 1/norm (cosine: raw norm, correlation: centred norm), 0 for a zero/constant map.
+  const diag = scratch, inv = scratch + rowF64;
+  for (let j = 0; j < channels; j++) {
+    const gjj = <f64>load<f32>(gram + <usize>j * rowF32 + (<usize>j << 2));
+    const mj = load<f64>(mean + (<usize>j << 3));
+    let v: f64 = 0;
+    if (kind == DISTANCE_COSINE) {
+      const raw = gjj + m * mj * mj;
+      v = raw > 0 ? 1 / Math.sqrt(raw) : 0;
+    } else if (kind == DISTANCE_CORRELATION) {
+      const constant = load<f64>(variance + (<usize>j << 3)) <= constantEps * mj * mj || gjj <= 0;
+      v = constant ? 0 : 1 / Math.sqrt(gjj);
+    }
+    store<f64>(diag + (<usize>j << 3), gjj);
+    store<f64>(inv + (<usize>j << 3), v);
+  }
   for (let i = 0; i < channels; i++) {
     const xi = x + <usize>i * mapBytes;
     const gi = gram + <usize>i * rowF32;
     const mi = load<f64>(mean + (<usize>i << 3));
-    const vi = load<f64>(variance + (<usize>i << 3));
-    const gii = <f64>load<f32>(gi + (<usize>i << 2));
-    const rawII = gii + m * mi * mi;
-    const constI = vi <= constantEps * mi * mi || gii <= 0;
+    const gii = load<f64>(diag + (<usize>i << 3));
+    const invI = load<f64>(inv + (<usize>i << 3));
     const dRow = distAcc + <usize>i * rowF64;
     for (let j = i + 1; j < channels; j++) {
       const gij = <f64>load<f32>(gi + (<usize>j << 2));
-      const mj = load<f64>(mean + (<usize>j << 3));
-      const gjj = <f64>load<f32>(gram + <usize>j * rowF32 + (<usize>j << 2));
+      const off = <usize>j << 3;
       let d: f64;
       if (kind == DISTANCE_EUCLIDEAN) {
+        const gjj = load<f64>(diag + off);
         const spread = gii + gjj - 2 * gij; // ‖ci − cj‖² of the centred maps
         if (spread < REFINE_BELOW * (gii + gjj)) {
           d = exactEuclideanDistance(xi, x + <usize>j * mapBytes, spatial);
         } else {
-          const dm = mi - mj;
+          const dm = mi - load<f64>(mean + off);
           d = Math.sqrt(spread / m + dm * dm);
         }
-      } else if (kind == DISTANCE_COSINE) {
-        const rawJJ = gjj + m * mj * mj;
-        const zeroI = rawII <= 0, zeroJ = rawJJ <= 0;
-        if (zeroI || zeroJ) d = zeroI && zeroJ ? 0 : 1;
-        else {
-          let c = (gij + m * mi * mj) / Math.sqrt(rawII * rawJJ);
+      } else {
+        const invJ = load<f64>(inv + off);
+        if (invI == 0 || invJ == 0) {
+          d = invI == 0 && invJ == 0 ? 0 : 1; // zero (cosine) / constant (correlation) maps
+        } else if (kind == DISTANCE_COSINE) {
+          let c = (gij + m * mi * load<f64>(mean + off)) * invI * invJ;
           c = c > 1 ? 1 : c < -1 ? -1 : c;
           d = 1 - c < REFINE_BELOW ? exactCosineDistance(xi, x + <usize>j * mapBytes, spatial) : 1 - c;
-        }
-      } else {
-        const vj = load<f64>(variance + (<usize>j << 3));
-        const constJ = vj <= constantEps * mj * mj || gjj <= 0;
-        if (constI || constJ) d = constI && constJ ? 0 : 1;
-        else {
-          let rho = gij / Math.sqrt(gii * gjj);
+        } else {
+          let rho = gij * invI * invJ;
           rho = rho > 1 ? 1 : rho < -1 ? -1 : rho;
           d = 2 - 2 * rho < 2 * REFINE_BELOW
-            ? exactCorrelationDistance(xi, x + <usize>j * mapBytes, spatial, mi, mj)
+            ? exactCorrelationDistance(xi, x + <usize>j * mapBytes, spatial, mi, load<f64>(mean + off))
             : Math.sqrt(2 - 2 * rho);
         }
       }
-      const p = dRow + (<usize>j << 3);
+      const p = dRow + off;
       store<f64>(p, load<f64>(p) + d);
     }
     if (gcAcc != 0) {
       const gRow = gcAcc + <usize>i * rowF64;
       const rRow = rawAcc + <usize>i * rowF64;
+      const mim = m * mi;
       for (let j = i; j < channels; j++) {
         const gij = <f64>load<f32>(gi + (<usize>j << 2));
-        const mj = load<f64>(mean + (<usize>j << 3));
         const off = <usize>j << 3;
         store<f64>(gRow + off, load<f64>(gRow + off) + gij);
-        store<f64>(rRow + off, load<f64>(rRow + off) + gij + m * mi * mj);
+        store<f64>(rRow + off, load<f64>(rRow + off) + gij + mim * load<f64>(mean + off));
       }
     }
   }

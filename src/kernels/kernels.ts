@@ -35,7 +35,7 @@ export interface KernelExports {
   ): void;
   accumulateSampleDistances(
     x: number, gram: number, channels: number, spatial: number, mean: number, variance: number,
-    kind: number, constantEps: number, distAcc: number, gcAcc: number, rawAcc: number,
+    kind: number, constantEps: number, distAcc: number, gcAcc: number, rawAcc: number, scratch: number,
   ): void;
   nearestRows(dist: number, channels: number, kept: number, rows: number, score: number, nearest: number): void;
   meanRows(dist: number, channels: number, kept: number, rows: number, score: number): void;
@@ -195,7 +195,7 @@ class WasmLayerAccumulator implements LayerAccumulator {
   private readonly epsilon: number;
   private readonly withGram: boolean;
   private readonly ptr: {
-    input: number; centred: number; gram: number; gramScratch: number; mean: number; variance: number;
+    input: number; centred: number; gram: number; gramScratch: number; pairScratch: number; mean: number; variance: number;
     histogram: number; stats: number; dist: number; gc: number; raw: number;
   };
   private disposed = false;
@@ -217,6 +217,7 @@ class WasmLayerAccumulator implements LayerAccumulator {
       centred: arena.alloc(map * 4),
       gram: arena.alloc(c * c * 4),
       gramScratch: arena.alloc(k.gramScratchBytes(c, c, this.spatial, 1)),
+      pairScratch: arena.alloc(c * 16),
       mean: arena.alloc(c * 8),
       variance: arena.alloc(c * 8),
       histogram: arena.alloc(Math.max(1, this.bins) * 4),
@@ -239,7 +240,7 @@ class WasmLayerAccumulator implements LayerAccumulator {
       this.arena.f32(p.input, map).set(data.subarray(s * map, (s + 1) * map));
       this.k.accumulateSampleStats(p.input, this.channels, this.spatial, this.bins, p.histogram, p.centred, p.mean, p.variance, p.stats);
       this.k.gramSimd(p.centred, this.channels, this.spatial, p.gram, p.gramScratch);
-      this.k.accumulateSampleDistances(p.input, p.gram, this.channels, this.spatial, p.mean, p.variance, code, this.epsilon, p.dist, p.gc, p.raw);
+      this.k.accumulateSampleDistances(p.input, p.gram, this.channels, this.spatial, p.mean, p.variance, code, this.epsilon, p.dist, p.gc, p.raw, p.pairScratch);
       this.samples++;
     }
   }
