@@ -4,7 +4,7 @@
 
 export {
   STAT_FIELDS, STAT_STD, STAT_MEAN, STAT_MEAN_SQ, STAT_L1, STAT_L2, STAT_POSITIVE, STAT_ENTROPY,
-  accumulateSampleStats,
+  HISTOGRAM_COPIES, accumulateSampleStats,
 } from "./stats";
 export {
   gramSimd, gramScalar, gramScratchBytes, gramAccumulateF64, crossAccumulateF64,

@@ -12,6 +12,18 @@ export const STAT_L2: i32 = 4;         // Σ ‖f‖₂ / √M
 export const STAT_POSITIVE: i32 = 5;   // Σ fraction of values > 0
 export const STAT_ENTROPY: i32 = 6;    // Σ entropy (nats) of the map's histogram
 
+/** Histogram scratch holds this many copies of `bins` u32 counters. */
+export const HISTOGRAM_COPIES: i32 = 4;
+
+/** Adds one value, already scaled to bin units, to a histogram (the maximum joins the last bin). */
+// @ts-ignore: decorator
+@inline function countValue(histogram: usize, scaled: f64, last: i32): void {
+  let b = <i32>scaled;
+  if (b > last) b = last;
+  const h = histogram + (<usize>b << 2);
+  store<u32>(h, load<u32>(h) + 1);
+}
+
 /**
  * Statistics of one sample (x: channels×spatial float32) added to acc, and the per-sample
  * products the distance step needs:
@@ -21,7 +33,7 @@ export const STAT_ENTROPY: i32 = 6;    // Σ entropy (nats) of the map's histogr
  * Entropy: `bins` equal-width bins spanning [min, max] of this map on this sample; value x goes
  * to bin ⌊(x − min)·bins/(max − min)⌋ (the maximum joins the last bin); H = −Σ p·ln p over
  * non-empty bins. A constant map has entropy 0. bins = 0 skips the histogram (entropy 0).
- * histogram: scratch of `bins` u32.
+ * histogram: scratch of HISTOGRAM_COPIES·bins u32.
  */
 export function accumulateSampleStats(
   x: usize, channels: i32, spatial: i32, bins: i32, histogram: usize,
@@ -95,18 +107,25 @@ export function accumulateSampleStats(
 
     let entropy: f64 = 0;
     if (bins > 0 && hi > lo) {
-      memory.fill(histogram, 0, <usize>bins << 2);
+      // Four interleaved sub-histograms: consecutive values often share a bin (e.g. the zeros
+      // after a ReLU), and one counter would serialise every increment on a store-to-load chain.
+      const binBytes = <usize>bins << 2;
+      memory.fill(histogram, 0, binBytes * HISTOGRAM_COPIES);
       const base = <f64>lo;
       const scale = <f64>bins / (<f64>hi - base);
       const last = bins - 1;
-      for (k = 0; k < spatial; k++) {
-        let b = <i32>((<f64>load<f32>(p + (<usize>k << 2)) - base) * scale);
-        if (b > last) b = last;
-        const h = histogram + (<usize>b << 2);
-        store<u32>(h, load<u32>(h) + 1);
+      k = 0;
+      for (; k < s4; k += 4) {
+        const off = <usize>k << 2;
+        countValue(histogram, (<f64>load<f32>(p + off) - base) * scale, last);
+        countValue(histogram + binBytes, (<f64>load<f32>(p + off, 4) - base) * scale, last);
+        countValue(histogram + 2 * binBytes, (<f64>load<f32>(p + off, 8) - base) * scale, last);
+        countValue(histogram + 3 * binBytes, (<f64>load<f32>(p + off, 12) - base) * scale, last);
       }
+      for (; k < spatial; k++) countValue(histogram, (<f64>load<f32>(p + (<usize>k << 2)) - base) * scale, last);
       for (let b = 0; b < bins; b++) {
-        const n = load<u32>(histogram + (<usize>b << 2));
+        const h = histogram + (<usize>b << 2);
+        const n = load<u32>(h) + load<u32>(h + binBytes) + load<u32>(h + 2 * binBytes) + load<u32>(h + 3 * binBytes);
         if (n != 0) {
           const pr = <f64>n / m;
           entropy -= pr * Math.log(pr);

@@ -59,6 +59,7 @@ const DISTANCE_CODES: Record<DistanceKind, number> = { euclidean: 0, cosine: 1, 
 
 /** Must match assembly/stats.ts. */
 const STAT_FIELDS = 7;
+const HISTOGRAM_COPIES = 4;
 const enum Stat { Std = 0, Mean = 1, MeanSq = 2, L1 = 3, L2 = 4, Positive = 5, Entropy = 6 }
 
 export interface LayerAccumulatorOptions {
@@ -220,7 +221,7 @@ class WasmLayerAccumulator implements LayerAccumulator {
       pairScratch: arena.alloc(c * 16),
       mean: arena.alloc(c * 8),
       variance: arena.alloc(c * 8),
-      histogram: arena.alloc(Math.max(1, this.bins) * 4),
+      histogram: arena.alloc(Math.max(1, this.bins) * 4 * HISTOGRAM_COPIES),
       stats: arena.allocZeroed(c * STAT_FIELDS * 8),
       dist: arena.allocZeroed(c * c * 8),
       gc: this.withGram ? arena.allocZeroed(c * c * 8) : 0,
