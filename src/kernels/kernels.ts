@@ -149,27 +149,23 @@ export type KernelSource = Uint8Array | ArrayBuffer | WebAssembly.Module;
 /** Compiles (if needed) and instantiates the kernels; each call gets its own memory. */
 export async function loadKernels(source: KernelSource): Promise<Kernels> {
   const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource);
-  const instance = await WebAssembly.instantiate(module, {
-    env: {
-      abort: (): never => {
-        throw new Error("kernels.wasm aborted");
-      },
-    },
-  });
+  const instance = await WebAssembly.instantiate(module, KERNEL_IMPORTS);
   return wrapKernels(instance.exports as unknown as KernelExports);
 }
 
 /** Synchronous variant for an already compiled module (e.g. inside a worker). */
 export function instantiateKernels(module: WebAssembly.Module): Kernels {
-  const instance = new WebAssembly.Instance(module, {
-    env: {
-      abort: (): never => {
-        throw new Error("kernels.wasm aborted");
-      },
-    },
-  });
-  return wrapKernels(instance.exports as unknown as KernelExports);
+  return wrapKernels(new WebAssembly.Instance(module, KERNEL_IMPORTS).exports as unknown as KernelExports);
 }
+
+/** The stub runtime imports only abort (unreachable with noAssert, kept for debug builds). */
+const KERNEL_IMPORTS: WebAssembly.Imports = {
+  env: {
+    abort: (): never => {
+      throw new Error("kernels.wasm aborted");
+    },
+  },
+};
 
 function wrapKernels(exports: KernelExports): Kernels {
   const arena = new WasmArena(exports.memory, exports.heapBase());
