@@ -3,7 +3,7 @@
  * missing (npm test builds first); then they compile it once with asc.
  */
 import { execSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadKernelsNode } from "../../src/kernels/load-node.js";
 import type { Kernels } from "../../src/kernels/kernels.js";
@@ -11,8 +11,14 @@ import type { Kernels } from "../../src/kernels/kernels.js";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 export async function kernelsForTest(): Promise<Kernels> {
-  if (!existsSync(`${root}build/kernels.wasm`)) {
-    execSync("npx asc assembly/index.ts --target release", { cwd: root, stdio: "inherit" });
+  const target = `${root}build/kernels.wasm`;
+  if (!existsSync(target)) {
+    // Test files run in parallel workers: each builds to its own file and renames it into place
+    // (atomic), so no worker ever reads a half-written module.
+    const own = `build/kernels.${process.pid}.wasm`;
+    execSync(`npx asc assembly/index.ts --target release --outFile ${own} --textFile build/kernels.${process.pid}.wat`, { cwd: root, stdio: "inherit" });
+    renameSync(`${root}${own}`, target);
+    rmSync(`${root}build/kernels.${process.pid}.wat`, { force: true });
   }
   return loadKernelsNode();
 }
