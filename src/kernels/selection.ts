@@ -12,6 +12,8 @@
  * treated as 1 for every channel.
  */
 
+import { UsageError } from "../errors.js";
+
 export type SubstitutabilityMode =
   | { kind: "nearest" }
   | { kind: "mean" }
@@ -73,18 +75,27 @@ export const DEFAULT_REGRESSION_RIDGE = 1e-4;
 export function selectChannels(input: SelectionInput, backend: SubstitutabilityBackend): SelectionResult {
   const c = input.channels;
   const mode = input.substitutability;
-  if (!Number.isInteger(c) || c <= 0) throw new RangeError(`selectChannels: channels must be a positive integer, got ${c}`);
+  if (!Number.isInteger(c) || c <= 0) throw new UsageError(`selectChannels: channels must be a positive integer, got ${c}`);
   if (!Number.isInteger(input.remove) || input.remove < 0 || input.remove >= c) {
-    throw new RangeError(`selectChannels: remove must be in [0, ${c - 1}], got ${input.remove}`);
+    throw new UsageError(`selectChannels: remove must be in [0, ${c - 1}], got ${input.remove}`);
   }
-  if (input.activeness.length !== c) throw new RangeError(`selectChannels: activeness has ${input.activeness.length} values, expected ${c}`);
+  if (input.activeness.length !== c) throw new UsageError(`selectChannels: activeness has ${input.activeness.length} values, expected ${c}`);
+  for (let i = 0; i < c; i++) {
+    if (!(input.activeness[i] >= 0) || !Number.isFinite(input.activeness[i])) {
+      throw new UsageError(`selectChannels: activeness of channel ${i} is ${input.activeness[i]}, expected a finite value ≥ 0`);
+    }
+  }
+  if (!(input.lambda >= 0 && input.lambda <= 1)) throw new UsageError(`selectChannels: lambda must be in [0, 1], got ${input.lambda}`);
   if (mode.kind === "knn" && (!Number.isInteger(mode.neighbours) || mode.neighbours < 1)) {
-    throw new RangeError(`selectChannels: knn needs neighbours ≥ 1, got ${mode.neighbours}`);
+    throw new UsageError(`selectChannels: knn needs neighbours ≥ 1, got ${mode.neighbours}`);
   }
   const needsGram = mode.kind === "regression";
   const matrix = needsGram ? input.gram : input.distance;
   if (!matrix || matrix.length !== c * c) {
-    throw new RangeError(`selectChannels: ${needsGram ? "gram" : "distance"} must be a ${c}×${c} matrix`);
+    throw new UsageError(`selectChannels: ${needsGram ? "gram" : "distance"} must be a ${c}×${c} matrix`);
+  }
+  for (let i = 0; i < matrix.length; i++) {
+    if (!Number.isFinite(matrix[i])) throw new UsageError(`selectChannels: ${needsGram ? "gram" : "distance"}[${i}] is ${matrix[i]}`);
   }
   const greedy = input.greedy ?? true;
   const activenessNorm = normaliseByMax(input.activeness, null);

@@ -95,6 +95,8 @@ describe("channel selection vs brute-force greedy reference", () => {
     expect(() => kernels.selectChannels({ ...base, substitutability: { kind: "nearest" }, remove: 4 })).toThrow(/remove/);
     expect(() => kernels.selectChannels({ ...base, substitutability: { kind: "regression" }, remove: 1 })).toThrow(/gram/);
     expect(() => kernels.selectChannels({ ...base, substitutability: { kind: "knn", neighbours: 0 }, remove: 1 })).toThrow(/neighbours/);
+    expect(() => kernels.selectChannels({ ...base, activeness: Float64Array.from([1, NaN, 1, 1]), substitutability: { kind: "mean" }, remove: 1 })).toThrow(/channel 1/);
+    expect(() => kernels.selectChannels({ ...base, lambda: 2, substitutability: { kind: "mean" }, remove: 1 })).toThrow(/lambda/);
   });
 
   it("globallyCentredGram subtracts N·M·μ̄μ̄ᵀ", () => {
