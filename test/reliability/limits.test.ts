@@ -48,7 +48,7 @@ describe("limits: typed errors before allocating", () => {
     const file = path.join(BAD, "repeated-external/model.onnx");
     const e = thrown(() => loadModelFile(file, { limits: { maxTotalTensorBytes: 100 * 1024 } }));
     expect(e).toBeInstanceOf(LimitError);
-    expect(e.message).toMatch(/tensor data exceeds the limit of 102400 bytes \(at external tensor 'w24'\)/);
+    expect(e.message).toMatch(/tensor data exceeds the limit of 102400 bytes \(at external tensor 'w25'\)/);
     // a counting source shows nothing was read
     let reads = 0;
     const source: ExternalDataSource = { size: () => 4096, read: (_l, _o, n) => { reads++; return new Uint8Array(n); } };
