@@ -5,9 +5,12 @@
 // Outputs are row-major with `outStride` elements per row; the symmetric (Gram) variant writes
 // only the upper triangle (row ≤ column), including the diagonal.
 //
-// Why 3×3 register tiles: V8 maps wasm SIMD onto the 16 xmm registers of x64. A 3×3 tile needs
-// 9 accumulators + 3 column vectors + 1 row vector + 1 product temporary = 14 registers, so it
-// never spills, and it does 9 multiply-adds per 6 loads. (4×4 would need 16 accumulators alone.)
+// Why 2×4 register tiles: V8 maps wasm SIMD onto x64's xmm registers and keeps xmm15 as scratch,
+// leaving 15. Its scheduler issues all loads of an iteration first, so a tile needs
+// accumulators + every loaded vector + 1 product temporary: 2×4 takes 8 + 6 + 1 = 15 and never
+// spills. A 3×3 tile (9 + 6 + 1 = 16) spilled an accumulator and made V8 shuffle registers on
+// every iteration; 2×4 measured ~45% faster (docs/PERFORMANCE.md). The 4 sums of a tile row are
+// 4 contiguous outputs, written as one vector.
 //
 // Why blocking over the length: all rows restricted to [k0, k1) form a panel that stays in cache
 // while every tile pair sweeps it. Blocks are PANEL_BYTES/(4·rows) long but at least MIN_BLOCK
@@ -67,112 +70,110 @@ function blockLength(rows: i32, len: i32): i32 {
 }
 
 /**
- * 3×3 tile over [k0, k1): rows a0..a2 against b0..b2.
- * Partial sums stay in vector form across cache blocks: a tile resumes from its 9 saved
+ * 2×4 tile over [k0, k1): rows a0, a1 against rows b0..b0+3 (rowBytes apart), giving the
+ * 2×4 output block at out (rows outRowBytes apart, 4 contiguous entries per row).
+ * Partial sums stay in vector form across cache blocks: a tile resumes from its 8 saved
  * accumulators (`resume`) and either saves them again or, on the last block (`flush`), reduces
- * them horizontally (with the scalar tail) into the output. This keeps the costly horizontal
- * sums out of every block. `upperOnly` (diagonal tiles of a Gram matrix) skips the strictly lower
- * entries.
+ * them (with the scalar tail) into the output. diagonalShift ≥ 0 marks a tile that straddles
+ * the diagonal of a Gram matrix: its first row's diagonal entry is that many columns into the
+ * tile, and only entries with column ≥ row are written (see writeRow); −1 writes all 8.
  */
 // @ts-ignore: decorator
-@inline function tile3x3<T>(
-  a0: usize, a1: usize, a2: usize, b0: usize, b1: usize, b2: usize,
-  k0: i32, k1: i32, part: usize, resume: bool, flush: bool,
-  out: usize, outRowBytes: usize, upperOnly: bool, replace: bool,
+@inline function tile2x4<T>(
+  a0: usize, a1: usize, b0: usize, rowBytes: usize, k0: i32, k1: i32,
+  part: usize, resume: bool, flush: bool,
+  out: usize, outRowBytes: usize, diagonalShift: i32, replace: bool,
 ): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0);
+  const b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
   if (resume) {
-    c00 = v128.load(part, 0); c01 = v128.load(part, 16); c02 = v128.load(part, 32);
-    c10 = v128.load(part, 48); c11 = v128.load(part, 64); c12 = v128.load(part, 80);
-    c20 = v128.load(part, 96); c21 = v128.load(part, 112); c22 = v128.load(part, 128);
+    c00 = v128.load(part, 0); c01 = v128.load(part, 16); c02 = v128.load(part, 32); c03 = v128.load(part, 48);
+    c10 = v128.load(part, 64); c11 = v128.load(part, 80); c12 = v128.load(part, 96); c13 = v128.load(part, 112);
   }
   let k = k0;
   const k4 = k0 + ((k1 - k0) & ~3);
   for (; k < k4; k += 4) {
     const off = <usize>k << 2;
-    const y0 = v128.load(b0 + off);
-    const y1 = v128.load(b1 + off);
-    const y2 = v128.load(b2 + off);
+    const y0 = v128.load(b0 + off), y1 = v128.load(b1 + off), y2 = v128.load(b2 + off), y3 = v128.load(b3 + off);
     let x = v128.load(a0 + off);
-    c00 = f32x4.add(c00, f32x4.mul(x, y0));
-    c01 = f32x4.add(c01, f32x4.mul(x, y1));
-    c02 = f32x4.add(c02, f32x4.mul(x, y2));
+    c00 = f32x4.add(c00, f32x4.mul(x, y0)); c01 = f32x4.add(c01, f32x4.mul(x, y1));
+    c02 = f32x4.add(c02, f32x4.mul(x, y2)); c03 = f32x4.add(c03, f32x4.mul(x, y3));
     x = v128.load(a1 + off);
-    c10 = f32x4.add(c10, f32x4.mul(x, y0));
-    c11 = f32x4.add(c11, f32x4.mul(x, y1));
-    c12 = f32x4.add(c12, f32x4.mul(x, y2));
-    x = v128.load(a2 + off);
-    c20 = f32x4.add(c20, f32x4.mul(x, y0));
-    c21 = f32x4.add(c21, f32x4.mul(x, y1));
-    c22 = f32x4.add(c22, f32x4.mul(x, y2));
+    c10 = f32x4.add(c10, f32x4.mul(x, y0)); c11 = f32x4.add(c11, f32x4.mul(x, y1));
+    c12 = f32x4.add(c12, f32x4.mul(x, y2)); c13 = f32x4.add(c13, f32x4.mul(x, y3));
   }
   if (!flush) {
-    v128.store(part, c00, 0); v128.store(part, c01, 16); v128.store(part, c02, 32);
-    v128.store(part, c10, 48); v128.store(part, c11, 64); v128.store(part, c12, 80);
-    v128.store(part, c20, 96); v128.store(part, c21, 112); v128.store(part, c22, 128);
+    v128.store(part, c00, 0); v128.store(part, c01, 16); v128.store(part, c02, 32); v128.store(part, c03, 48);
+    v128.store(part, c10, 64); v128.store(part, c11, 80); v128.store(part, c12, 96); v128.store(part, c13, 112);
     return;
   }
-  const first = reduce4(c00, c01, c02, c10);
-  const second = reduce4(c11, c12, c20, c21);
-  let s00 = f32x4.extract_lane(first, 0), s01 = f32x4.extract_lane(first, 1);
-  let s02 = f32x4.extract_lane(first, 2), s10 = f32x4.extract_lane(first, 3);
-  let s11 = f32x4.extract_lane(second, 0), s12 = f32x4.extract_lane(second, 1);
-  let s20 = f32x4.extract_lane(second, 2), s21 = f32x4.extract_lane(second, 3);
-  let s22 = horizontalSum(c22);
+  let r0 = reduce4(c00, c01, c02, c03);
+  let r1 = reduce4(c10, c11, c12, c13);
   for (; k < k1; k++) {
+    // Scalar tail (len % 4), still vectorised across the tile's 4 columns.
     const off = <usize>k << 2;
-    const y0 = load<f32>(b0 + off), y1 = load<f32>(b1 + off), y2 = load<f32>(b2 + off);
-    const x0 = load<f32>(a0 + off), x1 = load<f32>(a1 + off), x2 = load<f32>(a2 + off);
-    s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2;
-    s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2;
-    s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2;
+    let y = f32x4.splat(load<f32>(b0 + off));
+    y = f32x4.replace_lane(y, 1, load<f32>(b1 + off));
+    y = f32x4.replace_lane(y, 2, load<f32>(b2 + off));
+    y = f32x4.replace_lane(y, 3, load<f32>(b3 + off));
+    r0 = f32x4.add(r0, f32x4.mul(f32x4.splat(load<f32>(a0 + off)), y));
+    r1 = f32x4.add(r1, f32x4.mul(f32x4.splat(load<f32>(a1 + off)), y));
   }
-  const e = <usize>sizeof<T>();
-  const r1 = out + outRowBytes, r2 = out + 2 * outRowBytes;
-  addToOutput<T>(out, s00, replace); addToOutput<T>(out + e, s01, replace); addToOutput<T>(out + 2 * e, s02, replace);
-  addToOutput<T>(r1 + e, s11, replace); addToOutput<T>(r1 + 2 * e, s12, replace);
-  addToOutput<T>(r2 + 2 * e, s22, replace);
-  if (!upperOnly) {
-    addToOutput<T>(r1, s10, replace); addToOutput<T>(r2, s20, replace); addToOutput<T>(r2 + e, s21, replace);
-  }
+  writeRow<T>(out, r0, diagonalShift, replace);
+  writeRow<T>(out + outRowBytes, r1, diagonalShift < 0 ? -1 : diagonalShift + 1, replace);
 }
 
 /**
- * Rows b0..b2 against one row a over [k0, k1): out[r·outRowBytes] += Σ b_r·a (3 entries of one
- * column). Used for the rows % 3 leftovers so they also get 3 multiply-adds per 4 loads.
+ * Writes (or adds, unless `replace`) 4 sums to 4 contiguous output entries. firstColumn ≥ 0:
+ * the row lies on a Gram diagonal and only lanes l ≥ firstColumn (column ≥ row) are written,
+ * the rest keep their old value.
  */
 // @ts-ignore: decorator
-@inline function tile3x1<T>(b0: usize, b1: usize, b2: usize, a: usize, k0: i32, k1: i32, out: usize, outRowBytes: usize, replace: bool): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
-  let k = k0;
-  const k4 = k0 + ((k1 - k0) & ~3);
-  for (; k < k4; k += 4) {
-    const off = <usize>k << 2;
-    const x = v128.load(a + off);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load(b0 + off), x));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load(b1 + off), x));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load(b2 + off), x));
+@inline function writeRow<T>(p: usize, r: v128, firstColumn: i32, replace: bool): void {
+  if (sizeof<T>() == 8) {
+    let lo = f64x2.promote_low_f32x4(r);
+    let hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(r, r, 2, 3, 0, 1));
+    if (!replace) {
+      lo = f64x2.add(lo, v128.load(p));
+      hi = f64x2.add(hi, v128.load(p, 16));
+    }
+    if (firstColumn < 0) {
+      v128.store(p, lo);
+      v128.store(p, hi, 16);
+    } else {
+      if (firstColumn <= 0) store<f64>(p, f64x2.extract_lane(lo, 0));
+      if (firstColumn <= 1) store<f64>(p, f64x2.extract_lane(lo, 1), 8);
+      if (firstColumn <= 2) store<f64>(p, f64x2.extract_lane(hi, 0), 16);
+      if (firstColumn <= 3) store<f64>(p, f64x2.extract_lane(hi, 1), 24);
+    }
+  } else {
+    const old = v128.load(p);
+    const value = replace ? r : f32x4.add(old, r);
+    if (firstColumn < 0) v128.store(p, value);
+    else {
+      const keep = i32x4.ge_s(i32x4(0, 1, 2, 3), i32x4.splat(firstColumn)); // lanes to write
+      v128.store(p, v128.bitselect(value, old, keep));
+    }
   }
-  let s0 = horizontalSum(c0), s1 = horizontalSum(c1), s2 = horizontalSum(c2);
-  for (; k < k1; k++) {
-    const off = <usize>k << 2;
-    const x = load<f32>(a + off);
-    s0 += load<f32>(b0 + off) * x; s1 += load<f32>(b1 + off) * x; s2 += load<f32>(b2 + off) * x;
-  }
-  addToOutput<T>(out, s0, replace); addToOutput<T>(out + outRowBytes, s1, replace); addToOutput<T>(out + 2 * outRowBytes, s2, replace);
 }
 
-const TILE_PARTIAL_BYTES: usize = 9 * 16;
+const TILE_PARTIAL_BYTES: usize = 8 * 16;
+
+/** Number of 2×4 tiles abtAccumulate visits per block. */
+function tileCount(aRows: i32, bRows: i32, symmetric: bool): usize {
+  if (!symmetric) return <usize>(aRows >> 1) * <usize>(bRows >> 2);
+  const full = aRows & ~3;
+  let tiles: usize = 0;
+  for (let i = 0; i < full; i += 2) tiles += <usize>((full - (i & ~3)) >> 2);
+  return tiles;
+}
 
 /** Scratch bytes abtAccumulate needs for vector partial sums (0 when one block covers len). */
 export function gramScratchBytes(aRows: i32, bRows: i32, len: i32, symmetric: bool): usize {
   const block = blockLength(aRows > bRows ? aRows : bRows, len);
   if (block >= len) return 0;
-  const ta = <usize>(aRows / 3), tb = <usize>(bRows / 3);
-  const tiles = symmetric ? ta * (ta + 1) / 2 : ta * tb;
-  return tiles * TILE_PARTIAL_BYTES;
+  return tileCount(aRows, bRows, symmetric) * TILE_PARTIAL_BYTES;
 }
 
 /**
@@ -190,8 +191,11 @@ function abtAccumulate<T>(
   const rowBytes = <usize>stride << 2;
   const e = <usize>sizeof<T>();
   const outRowBytes = <usize>outStride * e;
-  const aFull = aRows - aRows % 3;
-  const bFull = bRows - bRows % 3;
+  // Symmetric: rows and columns in [0, full) are covered by 2×4 tiles whose column block starts
+  // at the row pair's own block of 4 (tiles straddling the diagonal write column ≥ row only);
+  // columns ≥ full (rows % 4) are finished with dot products.
+  const aFull = symmetric ? aRows & ~3 : aRows & ~1;
+  const bFull = bRows & ~3;
   const block = blockLength(aRows > bRows ? aRows : bRows, len);
   for (let k0 = 0; k0 < len; k0 += block) {
     const k1 = k0 + block < len ? k0 + block : len;
@@ -199,43 +203,29 @@ function abtAccumulate<T>(
     // whose read-modify-write per block is the price of not holding vector partials).
     const resume = scratch != 0 && k0 > 0;
     const flush = scratch == 0 || k1 == len;
+    const replaceTile = overwrite;
     const replaceEdge = overwrite && k0 == 0; // edges flush every block: store on the first
     let part = scratch;
-    for (let i = 0; i < aFull; i += 3) {
+    for (let i = 0; i < aFull; i += 2) {
       const a0 = a + <usize>i * rowBytes;
-      for (let j = symmetric ? i : 0; j < bFull; j += 3) {
-        const b0 = b + <usize>j * rowBytes;
-        tile3x3<T>(a0, a0 + rowBytes, a0 + 2 * rowBytes, b0, b0 + rowBytes, b0 + 2 * rowBytes,
-          k0, k1, part, resume, flush,
-          out + <usize>i * outRowBytes + <usize>j * e, outRowBytes, symmetric && i == j, overwrite);
+      const jStart = symmetric ? i & ~3 : 0;
+      for (let j = jStart; j < bFull; j += 4) {
+        tile2x4<T>(a0, a0 + rowBytes, b + <usize>j * rowBytes, rowBytes, k0, k1, part, resume, flush,
+          out + <usize>i * outRowBytes + <usize>j * e, outRowBytes, symmetric && j == jStart ? i - j : -1, replaceTile);
         part += TILE_PARTIAL_BYTES;
       }
     }
     if (symmetric) {
-      // Leftover rows i ≥ aFull: against full tiles of 3 rows j < aFull, then among themselves;
-      // stored at (j, i), j ≤ i (upper triangle).
-      for (let i = aFull; i < aRows; i++) {
-        const p = a + <usize>i * rowBytes;
-        for (let j = 0; j < aFull; j += 3) {
-          const q = b + <usize>j * rowBytes;
-          tile3x1<T>(q, q + rowBytes, q + 2 * rowBytes, p, k0, k1, out + <usize>j * outRowBytes + <usize>i * e, outRowBytes, replaceEdge);
-        }
-        for (let j = aFull; j <= i; j++) {
-          addToOutput<T>(out + <usize>j * outRowBytes + <usize>i * e, dotSimd(p, b + <usize>j * rowBytes, k0, k1), replaceEdge);
+      for (let j = bFull; j < bRows; j++) {
+        const q = b + <usize>j * rowBytes;
+        for (let i = 0; i <= j; i++) {
+          addToOutput<T>(out + <usize>i * outRowBytes + <usize>j * e, dotSimd(a + <usize>i * rowBytes, q, k0, k1), replaceEdge);
         }
       }
     } else {
-      // Leftover columns j ≥ bFull for the full row tiles, then leftover rows against all.
-      for (let j = bFull; j < bRows; j++) {
-        const q = b + <usize>j * rowBytes;
-        for (let i = 0; i < aFull; i += 3) {
-          const p = a + <usize>i * rowBytes;
-          tile3x1<T>(p, p + rowBytes, p + 2 * rowBytes, q, k0, k1, out + <usize>i * outRowBytes + <usize>j * e, outRowBytes, replaceEdge);
-        }
-      }
-      for (let i = aFull; i < aRows; i++) {
+      for (let i = 0; i < aRows; i++) {
         const p = a + <usize>i * rowBytes;
-        for (let j = 0; j < bRows; j++) {
+        for (let j = i < aFull ? bFull : 0; j < bRows; j++) {
           addToOutput<T>(out + <usize>i * outRowBytes + <usize>j * e, dotSimd(p, b + <usize>j * rowBytes, k0, k1), replaceEdge);
         }
       }
