@@ -168,11 +168,22 @@ export function saveModelFile(model: ModelProto, file: string, options: SaveOpti
     return;
   }
   const dataName = `${path.basename(file)}.data`;
+  const dataPath = path.join(path.dirname(file), dataName);
+  const dataExisted = fs.existsSync(dataPath);
+  if (!options.overwrite && dataExisted) {
+    throw new PathSafetyError(`${dataPath}: already exists (use --force to replace it)`);
+  }
   const layout = externalizeTensors(model, dataName);
   try {
     // Data first: a model file never points at a data file that is not complete.
-    writeFileAtomic(path.join(path.dirname(file), dataName), layout.chunks);
-    writeFileAtomic(file, encodeModel(model));
+    writeFileAtomic(dataPath, layout.chunks);
+    try {
+      writeFileAtomic(file, encodeModel(model));
+    } catch (e) {
+      // nothing left behind: a data file without its model is useless
+      if (!dataExisted) fs.rmSync(dataPath, { force: true });
+      throw e;
+    }
   } finally {
     layout.restore();
   }
