@@ -92,6 +92,18 @@ describe("output paths through the CLI", () => {
   });
 });
 
+// Known bug (src/cli/main.ts, cmdPrune): the model is saved before the --report file, and neither
+// folder is checked up front, so a report path in a missing folder fails after out.onnx exists.
+// it.fails pins the current behaviour; remove `.fails` when cmdPrune checks both paths first.
+describe("known bug", () => {
+  it.fails("a --report path in a missing folder leaves no model behind", () => {
+    const dir = workdir();
+    const r = runCli([...PRUNE, "-o", "out.onnx", "--report", "missing/r.json"], dir);
+    expect(r.status).toBe(2);
+    expect(listFiles(dir)).toEqual(["calib.npy", "in.onnx"]);
+  });
+});
+
 describe("atomic writes (library)", () => {
   it("a failed write leaves neither the target nor a temp file", () => {
     const dir = path.join(tmp, `w${n++}`);
