@@ -139,7 +139,7 @@ const PANEL_ROWS: i32 = 256;
  * Right-looking and blocked by BLOCK columns: the lower triangle is first filled with A (it is
  * free storage), then each block column is factored (diagonal block, then the rows below it,
  * 8 rows per shared row) and its rank-BLOCK update is applied to the trailing lower triangle with
- * 3×3 float64x2 register tiles. The trailing update is ~all of the n³/6 multiply-adds and runs
+ * 2×4 float64x2 register tiles. The trailing update is ~all of the n³/6 multiply-adds and runs
  * from cache, where the unblocked row-by-row form streamed the whole factor from memory for every
  * 8 rows.
  */
@@ -211,108 +211,111 @@ function mirrorUpperToLower(a: usize, n: i32, diag: usize, shift: f64): void {
 /**
  * a(i, j) −= Σ_{k∈[b,e)} L(i, k)·L(j, k) for e ≤ j ≤ i < n (lower triangle only).
  * Columns j come in panels of PANEL_ROWS rows whose [b, e) segments stay in L2 while every row
- * tile below sweeps them.
+ * pair below sweeps them; 2 rows × 4 columns per register tile.
  */
 function trailingUpdate(a: usize, n: i32, b: i32, e: i32): void {
   const rowBytes = <usize>n << 3;
   const len = e - b;
   const colOff = <usize>b << 3;
   const span = n - e;
-  const full = e + span - span % 3; // rows [e, full) come in tiles of 3
+  const pairsEnd = e + (span & ~1);
+  const quadsEnd = e + (span & ~3);
   for (let p0 = e; p0 < n; p0 += PANEL_ROWS) {
     const p1 = p0 + PANEL_ROWS < n ? p0 + PANEL_ROWS : n;
-    for (let i = p0 - (p0 - e) % 3; i < n; i += 3) {
-      if (i + 3 > full) {
-        // Leftover rows (< 3): one dot per entry.
-        for (let r = i; r < n; r++) {
-          const segR = a + <usize>r * rowBytes + colOff;
-          const jEnd = r + 1 < p1 ? r + 1 : p1;
-          for (let j = p0; j < jEnd; j++) {
-            const q = a + <usize>r * rowBytes + (<usize>j << 3);
-            store<f64>(q, load<f64>(q) - dot1(segR, a + <usize>j * rowBytes + colOff, len));
+    // Rows above the panel have no lower-triangle entries in it.
+    for (let i = p0; i < pairsEnd; i += 2) {
+      const row0 = a + <usize>i * rowBytes, row1 = row0 + rowBytes;
+      for (let j = p0; j <= i + 1 && j < p1; j += 4) {
+        if (j + 4 <= quadsEnd) {
+          tileSubtract2x4(row0 + colOff, row1 + colOff, a + <usize>j * rowBytes + colOff, rowBytes, len,
+            row0 + (<usize>j << 3), row1 + (<usize>j << 3), i - j, i + 1 - j);
+        } else {
+          for (let r = i; r <= i + 1; r++) {
+            const rowR = a + <usize>r * rowBytes;
+            const cEnd = min(min(j + 4, p1), r + 1);
+            for (let c = j; c < cEnd; c++) {
+              const q = rowR + (<usize>c << 3);
+              store<f64>(q, load<f64>(q) - dot1(rowR + colOff, a + <usize>c * rowBytes + colOff, len));
+            }
           }
         }
-        break;
       }
-      const segI = a + <usize>i * rowBytes + colOff;
-      // j tiles of 3 aligned with the i tiles (both start at e); tiles reaching past the
-      // diagonal write their lower part only.
-      let j = p0 - (p0 - e) % 3;
-      for (; j <= i && j < p1; j += 3) {
-        const segJ = a + <usize>j * rowBytes + colOff;
-        tileUpdate3x3(segI, segJ, rowBytes, len, a + <usize>i * rowBytes + (<usize>j << 3), j == i, j < p0 ? p0 - j : 0, p1 - j);
+    }
+    if (pairsEnd < n && pairsEnd >= p0) {
+      const r = pairsEnd; // the last row when the span is odd
+      const rowR = a + <usize>r * rowBytes;
+      const cEnd = r + 1 < p1 ? r + 1 : p1;
+      for (let c = p0; c < cEnd; c++) {
+        const q = rowR + (<usize>c << 3);
+        store<f64>(q, load<f64>(q) - dot1(rowR + colOff, a + <usize>c * rowBytes + colOff, len));
       }
     }
   }
 }
 
 /**
- * out(r, c) −= Σ_k segI[r][k]·segJ[c][k] for a 3×3 tile (rows rowBytes apart in both operands
- * and in out). `lowerOnly` skips c > r (diagonal tile); columns c < cFrom or c ≥ cTo belong to
- * another panel and are skipped.
+ * out0[c] −= Σ_k x0[k]·y_c[k], out1[c] −= Σ_k x1[k]·y_c[k] for c = 0..3 (y_c = y + c·rowBytes;
+ * out0/out1: 4 contiguous doubles each). Only lanes c ≤ last0 / last1 are written (lower
+ * triangle of a diagonal tile); 3 or more writes all four.
+ * 2×4 tiles of float64x2: 8 accumulators + 6 loaded vectors + 1 temporary = 15 registers, what
+ * V8 leaves free on x64 (see assembly/gram.ts).
  */
-function tileUpdate3x3(segI: usize, segJ: usize, rowBytes: usize, len: i32, out: usize, lowerOnly: bool, cFrom: i32, cTo: i32): void {
-  const i1 = segI + rowBytes, i2 = i1 + rowBytes;
-  const j1 = segJ + rowBytes, j2 = j1 + rowBytes;
-  let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c02 = f64x2.splat(0);
-  let c10 = f64x2.splat(0), c11 = f64x2.splat(0), c12 = f64x2.splat(0);
-  let c20 = f64x2.splat(0), c21 = f64x2.splat(0), c22 = f64x2.splat(0);
+function tileSubtract2x4(
+  x0: usize, x1: usize, y: usize, rowBytes: usize, len: i32, out0: usize, out1: usize, last0: i32, last1: i32,
+): void {
+  const y1 = y + rowBytes, y2 = y1 + rowBytes, y3 = y2 + rowBytes;
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c02 = f64x2.splat(0), c03 = f64x2.splat(0);
+  let c10 = f64x2.splat(0), c11 = f64x2.splat(0), c12 = f64x2.splat(0), c13 = f64x2.splat(0);
   const l2 = len & ~1;
   let k = 0;
   for (; k < l2; k += 2) {
     const off = <usize>k << 3;
-    const y0 = v128.load(segJ + off), y1 = v128.load(j1 + off), y2 = v128.load(j2 + off);
-    let x = v128.load(segI + off);
-    c00 = f64x2.add(c00, f64x2.mul(x, y0)); c01 = f64x2.add(c01, f64x2.mul(x, y1)); c02 = f64x2.add(c02, f64x2.mul(x, y2));
-    x = v128.load(i1 + off);
-    c10 = f64x2.add(c10, f64x2.mul(x, y0)); c11 = f64x2.add(c11, f64x2.mul(x, y1)); c12 = f64x2.add(c12, f64x2.mul(x, y2));
-    x = v128.load(i2 + off);
-    c20 = f64x2.add(c20, f64x2.mul(x, y0)); c21 = f64x2.add(c21, f64x2.mul(x, y1)); c22 = f64x2.add(c22, f64x2.mul(x, y2));
+    const v0 = v128.load(y + off), v1 = v128.load(y1 + off), v2 = v128.load(y2 + off), v3 = v128.load(y3 + off);
+    let x = v128.load(x0 + off);
+    c00 = f64x2.add(c00, f64x2.mul(x, v0)); c01 = f64x2.add(c01, f64x2.mul(x, v1));
+    c02 = f64x2.add(c02, f64x2.mul(x, v2)); c03 = f64x2.add(c03, f64x2.mul(x, v3));
+    x = v128.load(x1 + off);
+    c10 = f64x2.add(c10, f64x2.mul(x, v0)); c11 = f64x2.add(c11, f64x2.mul(x, v1));
+    c12 = f64x2.add(c12, f64x2.mul(x, v2)); c13 = f64x2.add(c13, f64x2.mul(x, v3));
   }
-  let s00 = f64x2.extract_lane(c00, 0) + f64x2.extract_lane(c00, 1);
-  let s01 = f64x2.extract_lane(c01, 0) + f64x2.extract_lane(c01, 1);
-  let s02 = f64x2.extract_lane(c02, 0) + f64x2.extract_lane(c02, 1);
-  let s10 = f64x2.extract_lane(c10, 0) + f64x2.extract_lane(c10, 1);
-  let s11 = f64x2.extract_lane(c11, 0) + f64x2.extract_lane(c11, 1);
-  let s12 = f64x2.extract_lane(c12, 0) + f64x2.extract_lane(c12, 1);
-  let s20 = f64x2.extract_lane(c20, 0) + f64x2.extract_lane(c20, 1);
-  let s21 = f64x2.extract_lane(c21, 0) + f64x2.extract_lane(c21, 1);
-  let s22 = f64x2.extract_lane(c22, 0) + f64x2.extract_lane(c22, 1);
+  // [Σc00, Σc01], [Σc02, Σc03], … : pairwise horizontal sums.
+  let s0lo = f64x2.add(v128.shuffle<f64>(c00, c01, 0, 2), v128.shuffle<f64>(c00, c01, 1, 3));
+  let s0hi = f64x2.add(v128.shuffle<f64>(c02, c03, 0, 2), v128.shuffle<f64>(c02, c03, 1, 3));
+  let s1lo = f64x2.add(v128.shuffle<f64>(c10, c11, 0, 2), v128.shuffle<f64>(c10, c11, 1, 3));
+  let s1hi = f64x2.add(v128.shuffle<f64>(c12, c13, 0, 2), v128.shuffle<f64>(c12, c13, 1, 3));
   if (k < len) {
     const off = <usize>k << 3;
-    const y0 = load<f64>(segJ + off), y1 = load<f64>(j1 + off), y2 = load<f64>(j2 + off);
-    const x0 = load<f64>(segI + off), x1 = load<f64>(i1 + off), x2 = load<f64>(i2 + off);
-    s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2;
-    s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2;
-    s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2;
+    const lo = f64x2.replace_lane(f64x2.splat(load<f64>(y + off)), 1, load<f64>(y1 + off));
+    const hi = f64x2.replace_lane(f64x2.splat(load<f64>(y2 + off)), 1, load<f64>(y3 + off));
+    const a0 = f64x2.splat(load<f64>(x0 + off)), a1 = f64x2.splat(load<f64>(x1 + off));
+    s0lo = f64x2.add(s0lo, f64x2.mul(a0, lo)); s0hi = f64x2.add(s0hi, f64x2.mul(a0, hi));
+    s1lo = f64x2.add(s1lo, f64x2.mul(a1, lo)); s1hi = f64x2.add(s1hi, f64x2.mul(a1, hi));
   }
-  subtractAt(out, 0, 0, s00, lowerOnly, cFrom, cTo, rowBytes);
-  subtractAt(out, 0, 1, s01, lowerOnly, cFrom, cTo, rowBytes);
-  subtractAt(out, 0, 2, s02, lowerOnly, cFrom, cTo, rowBytes);
-  subtractAt(out, 1, 0, s10, lowerOnly, cFrom, cTo, rowBytes);
-  subtractAt(out, 1, 1, s11, lowerOnly, cFrom, cTo, rowBytes);
-  subtractAt(out, 1, 2, s12, lowerOnly, cFrom, cTo, rowBytes);
-  subtractAt(out, 2, 0, s20, lowerOnly, cFrom, cTo, rowBytes);
-  subtractAt(out, 2, 1, s21, lowerOnly, cFrom, cTo, rowBytes);
-  subtractAt(out, 2, 2, s22, lowerOnly, cFrom, cTo, rowBytes);
+  subtractRow(out0, s0lo, s0hi, last0);
+  subtractRow(out1, s1lo, s1hi, last1);
 }
 
 // @ts-ignore: decorator
-@inline function subtractAt(out: usize, r: i32, c: i32, v: f64, lowerOnly: bool, cFrom: i32, cTo: i32, rowBytes: usize): void {
-  if ((lowerOnly && c > r) || c < cFrom || c >= cTo) return;
-  const p = out + <usize>r * rowBytes + (<usize>c << 3);
-  store<f64>(p, load<f64>(p) - v);
+@inline function subtractRow(p: usize, lo: v128, hi: v128, last: i32): void {
+  if (last >= 3) {
+    v128.store(p, f64x2.sub(v128.load(p), lo));
+    v128.store(p, f64x2.sub(v128.load(p, 16), hi), 16);
+    return;
+  }
+  if (last >= 0) store<f64>(p, load<f64>(p) - f64x2.extract_lane(lo, 0));
+  if (last >= 1) store<f64>(p, load<f64>(p, 8) - f64x2.extract_lane(lo, 1), 8);
+  if (last >= 2) store<f64>(p, load<f64>(p, 16) - f64x2.extract_lane(hi, 0), 16);
 }
 
-/** Rows of L per panel in the triangular solves' updates (a multiple of 3, the tile height). */
-const SOLVE_PANEL_ROWS: i32 = 255;
+/** Rows of L per panel in the forward solve's update (a multiple of 4, the tile width). */
+const SOLVE_PANEL_ROWS: i32 = 256;
 /** Columns per chunk in the back substitution's update (8 rhs rows × 512 doubles = 32 KiB: L1). */
 const SOLVE_CHUNK: i32 = 512;
 
 /**
  * Solves L·z = b in place for each of the `count` rows of rhs (count×n, one system per row).
  * Blocked like the factorisation: per BLOCK columns, a small triangular solve, then a rank-BLOCK
- * update z(o, i) −= Σ_k z(o, k)·L(i, k) of the remaining columns with 3×3 float64x2 tiles, L's
+ * update z(o, i) −= Σ_k z(o, k)·L(i, k) of the remaining columns with 2×4 float64x2 tiles, L's
  * block segments staying in L2 for all right-hand sides.
  */
 export function forwardSubstitute(l: usize, n: i32, rhs: usize, count: i32, scratch: usize): void {
@@ -350,24 +353,24 @@ function forwardUpdate(l: usize, n: i32, rhs: usize, count: i32, b: i32, e: i32)
   const rowBytes = <usize>n << 3;
   const colOff = <usize>b << 3;
   const len = e - b;
-  const oFull = count - count % 3;
+  const oPairs = count & ~1;
   for (let p0 = e; p0 < n; p0 += SOLVE_PANEL_ROWS) {
     const p1 = p0 + SOLVE_PANEL_ROWS < n ? p0 + SOLVE_PANEL_ROWS : n;
-    const iFull = p0 + (p1 - p0) - (p1 - p0) % 3;
-    for (let o = 0; o < oFull; o += 3) {
-      const segZ = rhs + <usize>o * rowBytes + colOff;
-      for (let i = p0; i < iFull; i += 3) {
-        tileUpdate3x3(segZ, l + <usize>i * rowBytes + colOff, rowBytes, len,
-          rhs + <usize>o * rowBytes + (<usize>i << 3), false, 0, 3);
+    const iQuads = p0 + ((p1 - p0) & ~3);
+    for (let o = 0; o < oPairs; o += 2) {
+      const z0 = rhs + <usize>o * rowBytes, z1 = z0 + rowBytes;
+      for (let i = p0; i < iQuads; i += 4) {
+        tileSubtract2x4(z0 + colOff, z1 + colOff, l + <usize>i * rowBytes + colOff, rowBytes, len,
+          z0 + (<usize>i << 3), z1 + (<usize>i << 3), 3, 3);
       }
     }
-    // Ragged edges: leftover rhs rows against the whole panel, leftover L rows against all rhs.
+    // Ragged edges: the odd rhs row against the whole panel, the panel's last < 4 rows of L
+    // against every rhs row.
     for (let o = 0; o < count; o++) {
-      const segZ = rhs + <usize>o * rowBytes + colOff;
-      const iStart = o < oFull ? iFull : p0;
-      for (let i = iStart; i < p1; i++) {
-        const q = rhs + <usize>o * rowBytes + (<usize>i << 3);
-        store<f64>(q, load<f64>(q) - dot1(segZ, l + <usize>i * rowBytes + colOff, len));
+      const z = rhs + <usize>o * rowBytes;
+      for (let i = o < oPairs ? iQuads : p0; i < p1; i++) {
+        const q = z + (<usize>i << 3);
+        store<f64>(q, load<f64>(q) - dot1(z + colOff, l + <usize>i * rowBytes + colOff, len));
       }
     }
   }
