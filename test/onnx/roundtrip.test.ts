@@ -31,11 +31,25 @@ describe("round trip: decode → encode → decode", () => {
 
   const trained = onnxFilesIn(path.join(ROOT, "fixtures/models"));
   const exported = onnxFilesIn(path.join(ROOT, "fixtures/zoo"));
+  /**
+   * Large exported models: byte-identical re-encoding implies an identical message after the
+   * second decode (decoding is deterministic) and avoids a base64 object of 100 MB; the field by
+   * field comparison runs only when the bytes differ.
+   */
+  const roundTripFile = (f: string): void => {
+    const bytes = new Uint8Array(readFileSync(f));
+    const again = encodeModel(decodeModel(bytes, f));
+    const exact = Buffer.from(again).equals(Buffer.from(bytes));
+    if (!exact) expectStableRoundTrip(bytes, f);
+    // These are torch.onnx exports (C++ protobuf writer): re-encoding reproduced every one of
+    // them byte for byte when checked on 2026-11-27 (torchvision zoo, 11 models).
+    expect(exact, `${f}: re-encoded bytes differ from the exporter's`).toBe(true);
+  };
   it.skipIf(trained.length === 0)(`fixtures/models/*.onnx (${trained.length} found${trained.length === 0 ? ": none yet, skipped" : ""})`, () => {
-    for (const f of trained) expectStableRoundTrip(new Uint8Array(readFileSync(f)), f);
+    for (const f of trained) roundTripFile(f);
   });
   it.skipIf(exported.length === 0)(`fixtures/zoo/*.onnx (${exported.length} found${exported.length === 0 ? ": none, skipped" : ""})`, () => {
-    for (const f of exported) expectStableRoundTrip(new Uint8Array(readFileSync(f)), f);
+    for (const f of exported) roundTripFile(f);
   });
 
   // Made by test/onnx/fixtures/make_fixtures.py with onnx.helper (C++/upb protobuf writer).
@@ -76,13 +90,6 @@ describe("round trip: decode → encode → decode", () => {
     const again = encodeModel(decodeModel(bytes, file));
     expect(again.length).toBe(bytes.length);
     expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
-  });
-
-  it.skipIf(trained.length === 0)("re-encoding the trained PyTorch exports reproduces their bytes", () => {
-    for (const f of trained) {
-      const bytes = new Uint8Array(readFileSync(f));
-      expect(Buffer.from(encodeModel(decodeModel(bytes, f))).equals(Buffer.from(bytes)), f).toBe(true);
-    }
   });
 
   it("unknown fields (a newer onnx.proto) survive a round trip", () => {
