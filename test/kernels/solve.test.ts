@@ -19,7 +19,7 @@ describe("normal equations + Cholesky vs float64 reference", () => {
   const cases: Array<[number, number, number, number]> = [
     // [K, O, rows, ridge]
     [1, 1, 5, 0], [3, 2, 40, 1e-3], [9, 8, 300, 0], [37, 17, 600, 1e-3], [64, 9, 257, 1e-2],
-    // several 64-column Cholesky blocks, with ragged 3-row tiles and 256-row panels
+    // several 64-column Cholesky blocks, odd trailing spans (ragged 2×4 tiles) and 256-row panels
     [150, 7, 400, 1e-3], [331, 10, 700, 1e-2],
   ];
   for (const [k, o, rows, ridge] of cases) {
