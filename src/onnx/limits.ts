@@ -4,8 +4,9 @@
  * nesting depth of subgraphs. Exceeding one is a LimitError naming the model and the limit.
  * (Per-tensor element counts are capped in tensor.ts, MAX_TENSOR_ELEMENTS.)
  */
-import { LimitError } from "../errors.js";
-import type { GraphProto, ModelProto, TensorProto } from "./proto.js";
+import { LimitError, ModelFormatError, OnnxPruneError } from "../errors.js";
+import { DataLocation, TensorDataType, type GraphProto, type ModelProto, type TensorProto } from "./proto.js";
+import { bytesPerElement, elementCount, tensorDims, tensorName } from "./tensor.js";
 
 export interface ModelLimits {
   /** Largest model file read into memory; protobuf itself cannot exceed 2 GiB. Default 2 GiB. */
@@ -43,12 +44,52 @@ export function inlineBytesOf(t: TensorProto): number {
   return n;
 }
 
+/** The typed field that holds a tensor's values when raw_data is not used (onnx.proto comments). */
+function typedValues(t: TensorProto): number | undefined {
+  switch (t.dataType) {
+    case TensorDataType.FLOAT: return t.floatData.length;
+    case TensorDataType.DOUBLE: return t.doubleData.length;
+    case TensorDataType.INT64: return t.int64Data.length;
+    case TensorDataType.UINT32: case TensorDataType.UINT64: return t.uint64Data.length;
+    case TensorDataType.INT32: case TensorDataType.INT16: case TensorDataType.INT8: case TensorDataType.UINT16:
+    case TensorDataType.UINT8: case TensorDataType.BOOL: case TensorDataType.FLOAT16: case TensorDataType.BFLOAT16:
+      return t.int32Data.length;
+    default: return undefined;
+  }
+}
+
+/**
+ * Inline data must fill the dims exactly: checked at load time, so a tensor whose dims claim more
+ * (or less) than its bytes never reaches a reader that would size a buffer from the dims.
+ */
+export function checkTensorData(t: TensorProto, source: string): void {
+  if (t.dataLocation === DataLocation.EXTERNAL || t.segment) return;
+  const size = bytesPerElement(t.dataType ?? 0);
+  const raw = t.rawData?.length ?? 0;
+  const typed = typedValues(t);
+  if (size === undefined || (raw === 0 && !typed)) return; // strings, unknown types, empty tensors
+  let count: number;
+  try {
+    count = elementCount(tensorDims(t), `tensor '${tensorName(t)}'`);
+  } catch (e) {
+    if (e instanceof OnnxPruneError) e.message = `${source}: ${e.message}`;
+    throw e;
+  }
+  if (raw > 0 && raw !== count * size) {
+    throw new ModelFormatError(`${source}: tensor '${tensorName(t)}': raw_data has ${raw} bytes, dims ${tensorDims(t).join("×")} need ${count * size}`);
+  }
+  if (raw === 0 && typed !== count) {
+    throw new ModelFormatError(`${source}: tensor '${tensorName(t)}': holds ${typed} values, dims ${tensorDims(t).join("×")} need ${count}`);
+  }
+}
+
 /** Node count, subgraph depth and inline tensor bytes; throws LimitError past a limit. */
 export function checkModelLimits(model: ModelProto, source: string, limits: ModelLimits = DEFAULT_LIMITS): void {
   let nodes = 0;
   let bytes = 0;
   const tensor = (t: TensorProto | undefined | null): void => {
     if (!t) return;
+    checkTensorData(t, source);
     bytes += inlineBytesOf(t);
     if (bytes > limits.maxTotalTensorBytes) {
       throw new LimitError(`${source}: tensor data exceeds the limit of ${limits.maxTotalTensorBytes} bytes (at tensor '${t.name ?? ""}')`);

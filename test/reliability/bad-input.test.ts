@@ -33,6 +33,7 @@ const CASES: [string, () => Uint8Array | ModelProto, RegExp][] = [
   ["opset 3", () => edited((m) => { m.opsetImport = [{ domain: "", version: 3 }]; }), /unsupported ai.onnx opset 3 \(supported: 7..23\)/],
   ["opset 99", () => edited((m) => { m.opsetImport = [{ domain: "", version: 99 }]; }), /unsupported ai.onnx opset 99/],
   ["no default opset", () => edited((m) => { m.opsetImport = [{ domain: "com.example", version: 1 }]; }), /imports no default-domain/],
+  ["a weight whose dims disagree with its data", () => edited((m) => { m.graph!.initializer[0]!.dims = [8, 3, 3, 4]; }), /tensor 'c1.weight': raw_data has 864 bytes, dims 8×3×3×4 need 1152/],
   ["a node overwriting an initializer", () => edited((m) => { m.graph!.node[1]!.output[0] = "c1.weight"; }), /overwrites graph input or initializer 'c1.weight'/],
 ];
 
@@ -78,6 +79,39 @@ describe("bad model files: the library throws a typed error naming the file and 
     b.output(b.op1("Add", [x, b.op1("Identity", ["k"])]));
     const index = new GraphIndex(b.build(), "m.onnx");
     expect(() => index.constantTensor(index.nodes[1]!.output[0]!)).toThrow(/Constant node 'k' has no value attribute/);
+  });
+});
+
+/** Valid protobuf, hostile values that only onnxruntime (shape inference) trips over. */
+const RUNTIME_CASES: [string, () => ModelProto][] = [
+  ["Conv kernel_shape 1e9", () => edited((m) => { m.graph!.node[0]!.attribute.find((a) => a.name === "kernel_shape")!.ints = [1e9, 1e9]; })],
+  ["Conv group 0", () => edited((m) => { m.graph!.node[0]!.attribute.find((a) => a.name === "group")!.i = 0; })],
+  ["Conv strides 0", () => edited((m) => { m.graph!.node[0]!.attribute.find((a) => a.name === "strides")!.ints = [0, 0]; })],
+];
+
+describe("hostile attribute values through the CLI (onnxruntime rejects them)", () => {
+  it.each(RUNTIME_CASES)("inspect: %s → exit 2 naming the file", (name, make) => {
+    const file = fileFor(`rt_${name}`, make());
+    const r = runCli(["inspect", path.basename(file)], tmp);
+    expect(r.status, r.stderr).toBe(2);
+    const last = stderrLines(r).at(-1)!;
+    expect(last).toMatch(new RegExp(`^onnx-prune: ${path.basename(file).replace(/\./g, "\\.")}: onnxruntime`));
+  });
+
+  // Known bug (src/runtime/ort.ts, configure(): ort.env.logLevel = "error"): onnxruntime prints its
+  // own "[E:onnxruntime:...]" line before ours when a kernel fails at run time, so stderr has two
+  // lines. "fatal" would silence it. Remove `.fails` once fixed.
+  it.fails("inspect: Conv group 0 prints exactly one line", () => {
+    const file = fileFor("rt_one_line", RUNTIME_CASES[1]![1]());
+    expect(stderrLines(runCli(["inspect", path.basename(file)], tmp))).toHaveLength(1);
+  });
+
+  // Known bug (src/graph/shapes.ts, placeholderFeeds): a declared input of 3×100000×100000 makes
+  // inferShapes allocate a Float32Array of 3e10 elements: RangeError, exit 1 (internal error)
+  // instead of a LimitError. elementCount() from onnx/tensor.ts before allocating would fix it.
+  it.fails("inspect: a declared input shape of 3×100000×100000 is a typed error", () => {
+    const file = fileFor("rt_huge_input", edited((m) => { m.graph!.input[0]!.type!.tensorType!.shape!.dim = [{ dimParam: "N" }, { dimValue: 3 }, { dimValue: 100000 }, { dimValue: 100000 }]; }));
+    expect(runCli(["inspect", path.basename(file)], tmp).status).toBe(2);
   });
 });
 

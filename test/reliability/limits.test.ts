@@ -85,6 +85,16 @@ describe("limits: typed errors before allocating", () => {
     expect(e.message).toBe(`m.onnx: ${n} nodes exceed the limit of 3`);
   });
 
+  it("an initializer whose dims disagree with its data is refused when the model is decoded", () => {
+    const m = zoo()[0]!.model;
+    m.graph!.initializer[0]!.dims = [8, 3, 3, 4];
+    const e = thrown(() => decodeModel(encodeModel(m), "chain.onnx"));
+    expect(e).toBeInstanceOf(ModelFormatError);
+    expect(e.message).toBe("chain.onnx: tensor 'c1.weight': raw_data has 864 bytes, dims 8×3×3×4 need 1152");
+    m.graph!.initializer[0]!.dims = [1e9, 1e9];
+    expect(() => decodeModel(encodeModel(m), "chain.onnx")).toThrow(/chain.onnx: tensor 'c1.weight': 1000000000×1000000000 elements exceed the limit/);
+  });
+
   it("dims far beyond the data: a LimitError from the element count, before allocating", () => {
     const t = { ...emptyTensor("huge", TensorDataType.FLOAT), dims: [1e9, 1e9], rawData: new Uint8Array(16) };
     const e = thrown(() => readFloats(t));
