@@ -90,6 +90,11 @@ async function withShapes(list: { name: string; bytes: Uint8Array }[]): Promise<
   return out;
 }
 
+/** The base models with their shapes (for probing cases in-process). */
+export async function loadBases(only?: string[]): Promise<Base[]> {
+  return withShapes(baseModels(only));
+}
+
 // ---- mutations ----------------------------------------------------------------------------------
 
 const NUMBERS = [0, -1, 1, 2, 3, 7, 255, 1e9, -1e9, 2 ** 31 - 1, -(2 ** 31), 2 ** 40, 2 ** 53, 0.5, NaN, Infinity, -Infinity];
