@@ -7,7 +7,8 @@
  *
  * Cases run in a child process, one after another; the parent is a watchdog: a case that does not
  * answer within --timeout-ms is a hang (the child is killed and a new one continues), a child that
- * dies of heap exhaustion (its old space is capped) or whose RSS passes --mem-mb is an OOM.
+ * dies of heap exhaustion (its old space is capped at --mem-mb) or whose RSS passes --mem-mb + 512 MiB
+ * (array buffers live outside the heap) is an OOM.
  * Case K of seed S is always the same mutation (its own seeded stream), so findings reproduce.
  *
  * Per case: decodeModel → GraphIndex → buildChannelGroups (with the unmutated model's ORT shapes,
@@ -43,6 +44,7 @@ export interface FuzzOptions {
   first?: number;
   seed: number;
   timeoutMs?: number;
+  /** Heap cap of the child in MiB (default 1024); its RSS may reach this + 512 MiB. */
   memMb?: number;
   /** Base model names (zoo names or file names) to restrict to; default: all. */
   only?: string[];
@@ -408,7 +410,8 @@ function childMain(): void {
       const bytes = new Map(baseModels(msg.init.only).map((b) => [b.name, b.bytes]));
       bases = msg.init.bases.map((b) => ({ ...b, bytes: bytes.get(b.name)! }));
       seed = msg.init.seed;
-      memBytes = msg.init.memMb * 2 ** 20;
+      // RSS also holds code and buffers outside the JS heap: allow 512 MiB above the heap cap
+      memBytes = (msg.init.memMb + 512) * 2 ** 20;
       process.send!({ ready: true });
       return;
     }
