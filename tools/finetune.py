@@ -60,6 +60,8 @@ def main():
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--train-limit", type=int, default=0, help="train on the first N training images only (quick tests)")
+    ap.add_argument("--test-limit", type=int, default=0, help="evaluate on the first N test images only (quick tests)")
     ap.add_argument("--compare-torch", default="",
                     help="name of a trained model (fixtures/zoo/trained/<name>.pt) to compare logits with "
                          "(only meaningful for the unpruned export)")
@@ -69,6 +71,10 @@ def main():
 
     xtr, ytr = fmnist.load("train")
     xte, yte = fmnist.load("test")
+    if args.train_limit:
+        xtr, ytr = xtr[:args.train_limit], ytr[:args.train_limit]
+    if args.test_limit:
+        xte, yte = xte[:args.test_limit], yte[:args.test_limit]
     om = OnnxModule(args.model)
     info = check_module(om, args.model, xte, args.compare_torch or None)
     t0 = time.time()
@@ -102,6 +108,7 @@ def main():
         om.export(args.out)
     print(json.dumps({"accuracy_before": round(acc_before, 4), "accuracy_after": round(acc_after, 4),
                       "epochs": args.epochs, "seconds": round(seconds, 1), "params": om.num_params(),
+                      "n_test": int(len(yte)), "checks": info,
                       "model": args.model, "out": args.out or None}), flush=True)
 
 

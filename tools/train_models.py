@@ -245,8 +245,9 @@ def main():
     ap.add_argument("--epochs", type=int, default=0, help="override the per-model default epoch count")
     ap.add_argument("--data-only", action="store_true", help="only write fixtures/data")
     ap.add_argument("--no-data", action="store_true", help="do not (re)write fixtures/data")
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
 
     xtr, ytr = fmnist.load("train")
     xte, yte = fmnist.load("test")
@@ -258,7 +259,6 @@ def main():
     os.makedirs(MODELS_DIR, exist_ok=True)
     os.makedirs(TRAINED_DIR, exist_ok=True)
     meta_path = os.path.join(MODELS_DIR, "models.json")
-    meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}
     for name in names:
         model, acc, params, epochs, train_s = train(name, xtr, ytr, xte, yte, args.epochs or None)
         torch.save(model.state_dict(), os.path.join(TRAINED_DIR, f"{name}.pt"))
@@ -278,6 +278,8 @@ def main():
               f"onnx_params={onnx_params} size={size} B ops={ops}", flush=True)
         if size > 2 * 1024 * 1024:
             print(f"[{name}] WARNING: {size} bytes > 2 MiB", flush=True)
+        # re-read just before writing so that runs of different --only subsets can run in parallel
+        meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}
         meta[name] = {"test_accuracy": round(acc, 4), "onnx_test_accuracy": round(onnx_acc, 4),
                       "params": onnx_params, "torch_params_unfolded": params, "epochs": epochs,
                       "train_seconds": round(train_s, 1), "input": [1, 1, 28, 28],
