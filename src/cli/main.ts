@@ -3,11 +3,13 @@
  * prints tables. Typed errors become one line and exit code 2; anything else is a bug (exit 1).
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { isOnnxPruneError, PathSafetyError, UsageError } from "../errors.js";
 import { declaredShape } from "../graph/shapes.js";
 import { GraphIndex } from "../graph/graph-index.js";
 import { loadKernelsNode } from "../kernels/load-node.js";
+import { configureRuntime } from "../runtime/ort.js";
 import type { ModelProto } from "../onnx/proto.js";
 import { evaluate } from "../pipeline/evaluate.js";
 import { inspect } from "../pipeline/inspect.js";
@@ -163,11 +165,33 @@ function pruneOptions(values: Values): PruneOptions {
   };
 }
 
+/** Output paths are checked before any work, so a long run never ends in an unwritable path. */
+function checkWritableTarget(target: string, what: string): void {
+  const dir = path.dirname(path.resolve(target));
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    throw new PathSafetyError(`${target}: the folder for the ${what} does not exist`);
+  }
+  if (!stat.isDirectory()) throw new PathSafetyError(`${target}: '${dir}' is not a folder`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new PathSafetyError(`${target}: the folder for the ${what} is not writable`);
+  }
+}
+
 async function cmdPrune(file: string, values: Values): Promise<void> {
   const out = values.output;
   if (!out && !values["dry-run"]) throw new UsageError("-o <out.onnx> is required (or --dry-run)");
   if (out && sameFile(out, file) && !values.force) throw new PathSafetyError(`${out}: refusing to overwrite the input model (use --force)`);
   if (out && fs.existsSync(out) && !values.force) throw new PathSafetyError(`${out}: already exists (use --force to replace it)`);
+  if (out && !values["dry-run"]) checkWritableTarget(out, "output model");
+  if (values.report) {
+    checkWritableTarget(values.report, "report");
+    if (sameFile(values.report, file)) throw new PathSafetyError(`${values.report}: refusing to overwrite the input model with the report`);
+  }
   const options = pruneOptions(values);
   const model = loadModelFile(file);
   const data = loadData(values, model, file, Math.max(options.samples ?? 0, options.recoverSamples ?? 256) || undefined);
@@ -184,13 +208,14 @@ async function cmdPrune(file: string, values: Values): Promise<void> {
   if (!values["dry-run"]) console.log(`check on ${r.validation.samples} calibration samples: top-1 agreement with the original ${percent(r.validation.top1Agreement, 1)}`);
   console.log(`time: ${r.timings.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(2)}s`).join(", ")}`);
   r.peakRssBytes = process.memoryUsage().rss;
-  if (result.model && out) {
-    saveModelFile(result.model, out, { externalData: values["external-data"] ? true : "auto", overwrite: values.force });
-    console.log(`wrote ${out}`);
-  }
+  // The report first: if it cannot be written, no model is left behind without its report.
   if (values.report) {
     writeFileAtomic(values.report, new TextEncoder().encode(`${JSON.stringify(r, null, 1)}\n`));
     console.log(`wrote ${values.report}`);
+  }
+  if (result.model && out) {
+    saveModelFile(result.model, out, { externalData: values["external-data"] ? true : "auto", overwrite: values.force });
+    console.log(`wrote ${out}`);
   }
 }
 
@@ -236,6 +261,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(" ")}`);
+    const threads = num(values.threads, "threads", true);
+    if (threads !== undefined) configureRuntime(threads);
     if (!file) throw new UsageError(`${command}: a model file is required`);
     switch (command) {
       case "inspect": await cmdInspect(file, values); break;

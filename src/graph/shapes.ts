@@ -5,7 +5,7 @@
 import { UsageError } from "../errors.js";
 import { encodeModel, cloneModel } from "../onnx/model-io.js";
 import { int64ToNumber, TensorDataType, type ModelProto, type ValueInfoProto } from "../onnx/proto.js";
-import { tensorDims } from "../onnx/tensor.js";
+import { elementCount, tensorDims } from "../onnx/tensor.js";
 import { ModelSession, type Feeds } from "../runtime/ort.js";
 import { GraphIndex } from "./graph-index.js";
 import * as ort from "onnxruntime-web";
@@ -58,7 +58,7 @@ export function placeholderFeeds(index: GraphIndex, shapes: Map<string, number[]
     const name = vi.name ?? "";
     if (!index.isGraphInput(name)) continue;
     const dims = shapes.get(name)!;
-    const n = dims.reduce((a, b) => a * b, 1);
+    const n = elementCount(dims, `input '${name}'`);
     const type = elemTypeOf(vi);
     if (type === TensorDataType.FLOAT) feeds[name] = new ort.Tensor("float32", new Float32Array(n).fill(0.5), dims);
     else if (type === TensorDataType.INT64) feeds[name] = new ort.Tensor("int64", new BigInt64Array(n), dims);

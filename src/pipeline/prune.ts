@@ -21,6 +21,7 @@ import { DEFAULT_RECOVERY, recoverModel, type RecoveryMethod } from "../recover/
 import type { GroupReport, PruneReport } from "../report/types.js";
 import { CRITERIA, DEFAULT_SCORE_OPTIONS, featureNeeds, featureTaps, parseSubstitutability, scoreGroup, type ScoreOptions } from "../score/criteria.js";
 import type { GroupScore } from "../score/types.js";
+import { configureRuntime } from "../runtime/ort.js";
 import { applyKeepSets } from "../surgery/index.js";
 import { VERSION } from "../version.js";
 import { evaluate } from "./evaluate.js";
@@ -90,6 +91,7 @@ export async function prune(model: ModelProto, data: CalibrationSet, options: Pr
 
 /** Stages up to the plan (the dry-run result). */
 export async function planPrune(model: ModelProto, data: CalibrationSet, options: PruneOptions, ctx: PruneContext): Promise<PrunePlan> {
+  if (options.threads !== undefined) configureRuntime(options.threads);
   const clock = new StageClock();
   const score = resolveScoreOptions(options);
   const recover = options.recover ?? "auto";

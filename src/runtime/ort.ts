@@ -3,7 +3,7 @@
  * the browser bundle maps the same import to "onnxruntime-web/wasm" (tools/build.mjs).
  */
 import * as ort from "onnxruntime-web";
-import { RuntimeFailureError } from "../errors.js";
+import { RuntimeFailureError, UsageError } from "../errors.js";
 
 export type OrtTensor = ort.Tensor;
 export type Feeds = Record<string, ort.Tensor>;
@@ -17,24 +17,38 @@ export interface RuntimeOptions {
 
 let configuredThreads: number | undefined;
 
-function configure(threads: number): void {
-  // ORT reads env.wasm once, when its wasm backend first starts.
+/**
+ * Sets onnxruntime's thread count. ORT reads env.wasm once, when its wasm backend first starts,
+ * so callers with a --threads option call this before any session exists; later calls with a
+ * different count are refused rather than silently ignored.
+ */
+export function configureRuntime(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive integer, got ${threads}`);
   if (configuredThreads === undefined) {
     ort.env.wasm.numThreads = threads;
-    ort.env.logLevel = "error";
+    // Our errors name the model and node; ORT's own log lines would add a second line.
+    ort.env.logLevel = "fatal";
     configuredThreads = threads;
+  } else if (configuredThreads !== threads) {
+    throw new UsageError(`onnxruntime already runs with ${configuredThreads} thread(s) in this process; cannot switch to ${threads}`);
   }
+}
+
+function configure(threads: number | undefined): void {
+  if (configuredThreads === undefined) configureRuntime(threads ?? 1);
+  else if (threads !== undefined) configureRuntime(threads);
 }
 
 export class ModelSession {
   private constructor(private readonly session: ort.InferenceSession, readonly label: string) {}
 
   static async create(bytes: Uint8Array, label: string, options: RuntimeOptions = {}): Promise<ModelSession> {
-    configure(options.threads ?? 1);
+    configure(options.threads);
     try {
       const session = await ort.InferenceSession.create(bytes, {
         graphOptimizationLevel: options.optimization ?? "all",
         executionProviders: ["wasm"],
+        logSeverityLevel: 4, // fatal only: failures surface as our one-line typed errors
       });
       return new ModelSession(session, label);
     } catch (e) {
@@ -52,7 +66,8 @@ export class ModelSession {
 
   async run(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, ort.Tensor>> {
     try {
-      return fetches ? await this.session.run(feeds, fetches as string[]) : await this.session.run(feeds);
+      const quiet = { logSeverityLevel: 4 as const };
+      return fetches ? await this.session.run(feeds, fetches as string[], quiet) : await this.session.run(feeds, quiet);
     } catch (e) {
       throw new RuntimeFailureError(`${this.label}: onnxruntime failed to run the model (${firstLine(e)})`);
     }
