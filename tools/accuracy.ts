@@ -1,6 +1,9 @@
 /**
  * Measures the accuracy tables in docs/ACCURACY.md on the trained Fashion-MNIST models:
- *   npx tsx tools/accuracy.ts [--models demo_resnet,vgg_small,mobilenet_small] [--grid main,variants] [--out docs/ACCURACY.md]
+ *   npx tsx tools/accuracy.ts [--models demo_resnet,vgg_small,mobilenet_small] [--grid main,variants]
+ *   npx tsx tools/accuracy.ts --render        (rebuild docs/ACCURACY.md from docs/accuracy/*.json)
+ * Measurements go to docs/accuracy/<model>.json (one file per model, so models can be measured
+ * separately); the tables in docs/ACCURACY.md are rendered from all of them.
  * main: criterion {actsub, l1, random} × ratio {0.3, 0.5, 0.7} × recovery {none, bias, affine, lsq, auto};
  * variants: the METHOD.md options one at a time at ratio 0.5 with the default recovery.
  * Each plan is computed once and applied with every recovery method.
@@ -15,8 +18,9 @@ const arg = (name: string, fallback: string): string => {
 };
 const models = arg("models", "demo_resnet,vgg_small,mobilenet_small").split(",").filter((m) => fs.existsSync(`fixtures/models/${m}.onnx`));
 const grids = arg("grid", "main,variants").split(",");
-const outFile = arg("out", "docs/ACCURACY.md");
-const jsonFile = arg("json", "docs/accuracy.json");
+const outFile = "docs/ACCURACY.md";
+const jsonDir = "docs/accuracy";
+const renderOnly = process.argv.includes("--render");
 
 const kernels = await loadKernelsNode();
 const calib = loadCalibrationData("fixtures/data/fmnist_calib_x.npy", { channels: 1 });
@@ -32,7 +36,7 @@ async function run(model: string, variant: string, options: PruneOptions, method
   const file = `fixtures/models/${model}.onnx`;
   const m = loadModelFile(file);
   const t0 = performance.now();
-  const planned = await planPrune(m, calib, { recoverSamples: 256, ...options }, { kernels, source: file });
+  const planned = await planPrune(m, calib, options, { kernels, source: file });
   const planSeconds = (performance.now() - t0) / 1000;
   for (const recover of methods) {
     const t1 = performance.now();
@@ -45,7 +49,7 @@ async function run(model: string, variant: string, options: PruneOptions, method
   }
 }
 
-for (const model of models) {
+for (const model of renderOnly ? [] : models) {
   const e = await evaluate(loadModelFile(`fixtures/models/${model}.onnx`), test, model, { labels, batchSize: 250, latencyRuns: 1 });
   base[model] = { accuracy: e.accuracy!, macs: 0, params: 0 };
   if (grids.includes("main")) {
@@ -70,13 +74,26 @@ for (const model of models) {
   }
 }
 
-fs.writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), base, rows }, null, 1)}\n`);
+fs.mkdirSync(jsonDir, { recursive: true });
+for (const model of renderOnly ? [] : models) {
+  fs.writeFileSync(`${jsonDir}/${model}.json`, `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), base: base[model], rows: rows.filter((r) => r.model === model) }, null, 1)}\n`);
+}
+// Render from every measured model, including ones measured in earlier runs.
+rows.length = 0;
+const measured: string[] = [];
+for (const f of fs.readdirSync(jsonDir).filter((n) => n.endsWith(".json")).sort()) {
+  const j = JSON.parse(fs.readFileSync(`${jsonDir}/${f}`, "utf8")) as { base: (typeof base)[string]; rows: Row[] };
+  const model = f.replace(/\.json$/, "");
+  base[model] = j.base;
+  rows.push(...j.rows);
+  measured.push(model);
+}
 const pct = (x: number): string => (x * 100).toFixed(2);
 const lines: string[] = [];
-for (const model of models) {
+for (const model of measured) {
   const b = base[model]!;
   lines.push(`### ${model}`, "", `Original: ${pct(b.accuracy)}% top-1 on the 2,000 test images, ${(b.macs / 1e6).toFixed(2)} M MACs, ${(b.params / 1e3).toFixed(1)} K params.`, "");
-  if (grids.includes("main")) {
+  if (rows.some((r) => r.model === model && r.variant === "default")) {
     lines.push("| criterion | ratio | MACs | none | bias | affine | lsq | auto |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const criterion of ["actsub", "l1", "random"]) {
       for (const ratio of [0.3, 0.5, 0.7]) {
@@ -88,7 +105,7 @@ for (const model of models) {
     }
     lines.push("");
   }
-  if (grids.includes("variants")) {
+  if (rows.some((r) => r.model === model && r.variant !== "default")) {
     lines.push("| variant (recovery auto) | ratio 0.5 | ratio 0.7 |", "| --- | ---: | ---: |");
     const names = [...new Set(rows.filter((r) => r.model === model && r.recover === "auto" && r.variant !== "default").map((r) => r.variant))];
     for (const n of names) {
@@ -102,4 +119,4 @@ const marker = "<!-- measured tables: tools/accuracy.ts -->";
 const doc = fs.existsSync(outFile) ? fs.readFileSync(outFile, "utf8") : `# Accuracy\n\n${marker}\n`;
 const head = doc.includes(marker) ? doc.slice(0, doc.indexOf(marker) + marker.length) : `${doc}\n${marker}`;
 fs.writeFileSync(outFile, `${head}\n\n${lines.join("\n")}\n`);
-console.error(`wrote ${outFile} and ${jsonFile}`);
+console.error(`wrote ${outFile} from ${measured.join(", ")}`);

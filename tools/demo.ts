@@ -17,7 +17,7 @@ const ratio = Number(process.env.DEMO_RATIO ?? 0.5);
 
 const progress = makeProgressPrinter(process.stderr.isTTY ? "tty" : "plain");
 const model = loadModelFile(MODEL);
-const calib = loadCalibrationData(CALIB, { channels: 1, samples: 256 });
+const calib = loadCalibrationData(CALIB, { channels: 1 });
 const kernels = await loadKernelsNode();
 console.log(`onnx-prune demo: ${MODEL}, ${calib.count} calibration images, --ratio ${ratio}, default method (actsub + auto recovery)\n`);
 const t0 = performance.now();

@@ -45,7 +45,7 @@ Prune options (defaults in brackets):
   --tap T                   act (after BN/activation) | conv (raw output) [act]
   --seed N                  seed for random choices [0]
   --recover M               none | bias | affine | lsq | auto [auto]
-  --recover-samples N       calibration samples for recovery [256]
+  --recover-samples N       calibration samples for recovery [1024]
   --recover-positions K     output positions per image for conv fits [64]
   --ridge L                 ridge, relative to the mean diagonal [0.001]
   --samples N               calibration samples used for scoring [all]
@@ -194,7 +194,7 @@ async function cmdPrune(file: string, values: Values): Promise<void> {
   }
   const options = pruneOptions(values);
   const model = loadModelFile(file);
-  const data = loadData(values, model, file, Math.max(options.samples ?? 0, options.recoverSamples ?? 256) || undefined);
+  const data = loadData(values, model, file);
   const kernels = await loadKernelsNode();
   const result = await prune(model, data, { ...options, onProgress: makeProgressPrinter(progressMode(values)) }, { kernels, source: file });
   if (progressMode(values) === "tty") process.stderr.write("\n");

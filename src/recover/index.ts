@@ -28,7 +28,7 @@ export type RecoveryMethod = (typeof RECOVERY_METHODS)[number];
 
 export interface RecoveryOptions {
   method: RecoveryMethod;
-  /** Calibration samples used for recovery. Default 256. */
+  /** Calibration samples used for recovery (capped by the data). Default 1024. */
   samples?: number;
   /** Output positions sampled per image for convolution fits. Default 64. */
   positions?: number;
@@ -40,7 +40,7 @@ export interface RecoveryOptions {
   onProgress?: ProgressCallback;
 }
 
-export const DEFAULT_RECOVERY = { samples: 256, positions: 64, ridge: 1e-3 } as const;
+export const DEFAULT_RECOVERY = { samples: 1024, positions: 64, ridge: 1e-3 } as const;
 
 export interface RecoveryResult {
   layers: RecoveryLayerReport[];
