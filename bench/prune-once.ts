@@ -14,7 +14,7 @@ function peakRss(): number {
   return m ? Number(m[1]) * 1024 : process.memoryUsage().rss;
 }
 
-const [modelArg, dataArg, , optionsJson] = process.argv.slice(2);
+const [modelArg, dataArg, , optionsJson] = process.argv.slice(2); // <model> <data> --options <json>
 const model = modelArg === "vgg16_half" ? vgg16Half() : loadModelFile(modelArg!);
 let data;
 if (dataArg!.startsWith("random:")) {
