@@ -24,12 +24,71 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
 const DEMO_MODEL = path.join(ROOT, "fixtures/models/demo_resnet.onnx");
 const DEMO_DATA = path.join(ROOT, "fixtures/data/fmnist_calib_x.npy");
+const ZOO_MODEL = path.join(ROOT, "fixtures/zoo/squeezenet1_1.onnx");
 const haveChromium = existsSync(CHROMIUM);
+const haveZoo = existsSync(ZOO_MODEL);
 
 if (!haveChromium) console.warn(`test/browser: skipped — ${CHROMIUM} not found (apt-get install chromium to run the browser tests)`);
 
 /** The options the test sets in the page, and passes to prune() in Node. */
 const OPTIONS = { criterion: "actsub", ratio: 0.5, recover: "lsq", samples: 64, recoverSamples: 64, threads: 1 } satisfies PruneOptions;
+/** The same for the torchvision model: 8 random 3×224×224 images keep it to a minute or two. */
+const ZOO_OPTIONS = { criterion: "actsub", ratio: 0.5, recover: "lsq", samples: 8, recoverSamples: 8, threads: 1 } satisfies PruneOptions;
+
+type Options = typeof OPTIONS | typeof ZOO_OPTIONS;
+
+/** Seeded uint8 images (N×C×H×W) written as .npy. */
+function writeRandomImages(file: string, shape: [number, number, number, number], seed: number): void {
+  let s = seed;
+  const data = new Uint8Array(shape.reduce((a, b) => a * b, 1)).map(() => ((s = (s * 1103515245 + 12345) >>> 0) >>> 24));
+  writeFileSync(file, encodeNpy({ dtype: "uint8", shape, data }));
+}
+
+/** prune() in this process, like the CLI: returns the result, its SHA-256 and the time prune() took. */
+async function pruneInNode(modelPath: string, dataPath: string, channels: number, options: Options) {
+  const model = loadModelFile(modelPath);
+  const data = loadCalibrationData(dataPath, { channels, samples: Math.max(options.samples, options.recoverSamples) });
+  const kernels = await loadKernelsNode();
+  // Like the page (which has inspected the model by then), start ORT before the clock does.
+  await inspect(model, { source: "warm-up" });
+  const t0 = performance.now();
+  const result = await prune(model, data, options, { kernels, source: path.basename(modelPath) });
+  const ms = performance.now() - t0;
+  return { result, ms, hash: createHash("sha256").update(encodeModel(result.model!)).digest("hex") };
+}
+
+/**
+ * The page: a model already loaded (demo button or file inputs), the options through their labels,
+ * Prune, then both downloads. Returns the model's SHA-256, the page's prune time and the report.
+ */
+async function pruneInPage(page: Page, options: Options, evalSamples: number, dir: string, timeout: number) {
+  await page.waitForSelector("#model-view:not([hidden])", { timeout: 120_000 });
+  await page.getByLabel("Criterion", { exact: true }).selectOption(options.criterion);
+  await page.getByLabel("Fraction of channels to remove").fill(String(options.ratio));
+  await page.getByLabel("Recovery", { exact: true }).selectOption(options.recover);
+  await page.getByLabel("Scoring samples").fill(String(options.samples));
+  await page.getByLabel("Recovery samples").fill(String(options.recoverSamples));
+  await page.getByLabel("Evaluation samples").fill(String(evalSamples));
+  await page.getByLabel("ORT threads").selectOption(String(options.threads));
+  await page.getByRole("button", { name: "Prune" }).click();
+  await page.waitForSelector("#result-view:not([hidden]), #error:not([hidden])", { timeout });
+  const error = await page.locator("#error").isVisible() ? await page.locator("#error").textContent() : null;
+  expect(error).toBeNull();
+  const ms = await page.evaluate(() => Number(document.getElementById("progress-label")!.textContent!.match(/([\d.]+) s/)![1]) * 1000);
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download pruned model" }).click()]);
+  const file = path.join(dir, "page.onnx");
+  await download.saveAs(file);
+  const hash = createHash("sha256").update(readFileSync(file)).digest("hex");
+
+  const [reportDl] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download JSON report" }).click()]);
+  const reportFile = path.join(dir, "report.json");
+  await reportDl.saveAs(reportFile);
+  const report = JSON.parse(readFileSync(reportFile, "utf8")) as { after: { macs: number }; groups: { removed: number[] }[]; timings: { stage: string; ms: number }[] };
+  return { hash, ms, report };
+}
+
+const stages = (t: { stage: string; ms: number }[]) => t.map((x) => `${x.stage} ${Math.round(x.ms)}`).join(", ");
 
 describe("browser bundles", () => {
   it("keep the library's JS (without onnxruntime-web) within 300 KB minified", () => {
@@ -72,11 +131,8 @@ describe.skipIf(!haveChromium)("web page in Chromium", () => {
       modelPath = path.join(tmp, `${m.name}.onnx`);
       writeFileSync(modelPath, encodeModel(m.model));
       const [c, h, w] = m.inputShape.slice(1) as [number, number, number];
-      const n = 96;
-      let s = 12345;
-      const data = new Uint8Array(n * c * h * w).map(() => ((s = (s * 1103515245 + 12345) >>> 0) >>> 24));
       dataPath = path.join(tmp, "calib.npy");
-      writeFileSync(dataPath, encodeNpy({ dtype: "uint8", shape: [n, c, h, w], data }));
+      writeRandomImages(dataPath, [96, c, h, w], 12345);
     }
     ({ server, url: base } = await startServer(0, [["/test/", tmp], ...DEFAULT_MOUNTS]));
     const { chromium } = await import("playwright-core");
@@ -104,15 +160,7 @@ describe.skipIf(!haveChromium)("web page in Chromium", () => {
 
   it("prunes to the same bytes as the library in Node", async () => {
     // Node first, through the library like the CLI does.
-    const model = loadModelFile(modelPath);
-    const data = loadCalibrationData(dataPath, { channels: 1, samples: Math.max(OPTIONS.samples, OPTIONS.recoverSamples) });
-    const kernels = await loadKernelsNode();
-    // Like the page (which has inspected the model by then), start ORT before the clock does.
-    await inspect(model, { source: "warm-up" });
-    const t0 = performance.now();
-    const nodeResult = await prune(model, data, OPTIONS, { kernels, source: path.basename(modelPath) });
-    const nodeMs = performance.now() - t0;
-    const nodeHash = createHash("sha256").update(encodeModel(nodeResult.model!)).digest("hex");
+    const node = await pruneInNode(modelPath, dataPath, useDemo ? 1 : 3, OPTIONS);
 
     // The page: demo button (or file inputs), the options through their labels, then Prune.
     if (useDemo) {
@@ -121,35 +169,13 @@ describe.skipIf(!haveChromium)("web page in Chromium", () => {
       await page.getByLabel("ONNX model").setInputFiles(modelPath);
       await page.getByLabel("Calibration data (.npy, or PNG/JPEG images)").setInputFiles(dataPath);
     }
-    await page.waitForSelector("#model-view:not([hidden])", { timeout: 60_000 });
-    await page.getByLabel("Criterion", { exact: true }).selectOption(OPTIONS.criterion);
-    await page.getByLabel("Fraction of channels to remove").fill(String(OPTIONS.ratio));
-    await page.getByLabel("Recovery", { exact: true }).selectOption(OPTIONS.recover);
-    await page.getByLabel("Scoring samples").fill(String(OPTIONS.samples));
-    await page.getByLabel("Recovery samples").fill(String(OPTIONS.recoverSamples));
-    await page.getByLabel("Evaluation samples").fill("200");
-    await page.getByRole("button", { name: "Prune" }).click();
-    await page.waitForSelector("#result-view:not([hidden]), #error:not([hidden])", { timeout: 240_000 });
-    const error = await page.locator("#error").isVisible() ? await page.locator("#error").textContent() : null;
-    expect(error).toBeNull();
-    const pageMs = await page.evaluate(() => Number(document.getElementById("progress-label")!.textContent!.match(/([\d.]+) s/)![1]) * 1000);
-
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download pruned model" }).click()]);
-    const file = path.join(tmp, "page.onnx");
-    await download.saveAs(file);
-    const pageHash = createHash("sha256").update(readFileSync(file)).digest("hex");
-    console.log(`prune ${useDemo ? "demo_resnet" : "synthetic residual"}: Node ${(nodeMs / 1000).toFixed(1)} s, page ${(pageMs / 1000).toFixed(1)} s; sha256 node ${nodeHash} page ${pageHash}`);
-    expect(pageHash).toBe(nodeHash);
-
-    const [reportDl] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download JSON report" }).click()]);
-    const reportFile = path.join(tmp, "report.json");
-    await reportDl.saveAs(reportFile);
-    const report = JSON.parse(readFileSync(reportFile, "utf8"));
-    const stages = (t: { stage: string; ms: number }[]) => t.map((x) => `${x.stage} ${Math.round(x.ms)}`).join(", ");
-    console.log(`stage ms — Node: ${stages(nodeResult.report.timings)}; page: ${stages(report.timings)}`);
-    expect(report.after.macs).toBe(nodeResult.report.after.macs);
-    expect(report.groups.map((g: { removed: number[] }) => g.removed)).toEqual(nodeResult.report.groups.map((g) => g.removed));
-  });
+    const inPage = await pruneInPage(page, OPTIONS, 200, tmp, 240_000);
+    console.log(`prune ${useDemo ? "demo_resnet" : "synthetic residual"}: Node ${(node.ms / 1000).toFixed(1)} s, page ${(inPage.ms / 1000).toFixed(1)} s; sha256 node ${node.hash} page ${inPage.hash}`);
+    console.log(`stage ms — Node: ${stages(node.result.report.timings)}; page: ${stages(inPage.report.timings)}`);
+    expect(inPage.hash).toBe(node.hash);
+    expect(inPage.report.after.macs).toBe(node.result.report.after.macs);
+    expect(inPage.report.groups.map((g) => g.removed)).toEqual(node.result.report.groups.map((g) => g.removed));
+  }, 300_000);
 
   it("draws the result as SVG charts and saves screenshots", async () => {
     for (const id of ["chart-channels", "chart-importance", "chart-macs"]) {
@@ -180,4 +206,31 @@ describe.skipIf(!haveChromium)("web page in Chromium", () => {
     expect(Object.keys(inPage).length).toBeGreaterThan(20);
     expect(inPage).toEqual(node);
   });
+
+  it.skipIf(!haveZoo)(haveZoo
+    ? "prunes torchvision squeezenet1_1 (file inputs) to the same bytes as the library in Node"
+    : "prunes torchvision squeezenet1_1 to the same bytes as Node — SKIPPED: fixtures/zoo/squeezenet1_1.onnx absent (tools/export_zoo.py makes it)", async () => {
+    const dir = mkdtempSync(path.join(tmp, "zoo-"));
+    const dataPath = path.join(dir, "images.npy");
+    writeRandomImages(dataPath, [8, 3, 224, 224], 2026);
+    const node = await pruneInNode(ZOO_MODEL, dataPath, 3, ZOO_OPTIONS);
+
+    // A fresh page: the demo left its test set and labels in the first page's state.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    try {
+      const zooPage = await context.newPage();
+      zooPage.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+      await zooPage.goto(base);
+      await zooPage.getByLabel("ONNX model").setInputFiles(ZOO_MODEL);
+      await zooPage.getByLabel("Calibration data (.npy, or PNG/JPEG images)").setInputFiles(dataPath);
+      const inPage = await pruneInPage(zooPage, ZOO_OPTIONS, 8, dir, 420_000);
+      console.log(`prune squeezenet1_1: Node ${(node.ms / 1000).toFixed(1)} s, page ${(inPage.ms / 1000).toFixed(1)} s; sha256 node ${node.hash} page ${inPage.hash}`);
+      console.log(`stage ms — Node: ${stages(node.result.report.timings)}; page: ${stages(inPage.report.timings)}`);
+      expect(inPage.hash).toBe(node.hash);
+      expect(inPage.report.after.macs).toBe(node.result.report.after.macs);
+      expect(inPage.report.groups.map((g) => g.removed)).toEqual(node.result.report.groups.map((g) => g.removed));
+    } finally {
+      await context.close();
+    }
+  }, 900_000);
 });
