@@ -28,9 +28,8 @@ async function handle(req: WorkerRequest): Promise<void> {
   const source = req.model.name;
   const model = decodeModel(req.model.bytes, source);
   const o = req.options;
-  // Like the CLI: read as many samples as scoring or recovery will use.
-  const wanted = Math.max(o.samples ?? 0, o.recoverSamples ?? 256) || undefined;
-  const data = calibrationFromFiles(req.data, model, source, { ...req.dataOptions, samples: wanted });
+  // Like the CLI: all the data is available; scoring and recovery each take what they use.
+  const data = calibrationFromFiles(req.data, model, source, { ...req.dataOptions });
   const kernels = await loadKernelsBrowser();
   const t0 = performance.now();
   const result = await prune(model, data, { ...o, onProgress: (event) => post({ id: req.id, type: "progress", event }) }, { kernels, source });
