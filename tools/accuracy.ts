@@ -18,6 +18,7 @@ const arg = (name: string, fallback: string): string => {
 };
 const models = arg("models", "demo_resnet,vgg_small,mobilenet_small").split(",").filter((m) => fs.existsSync(`fixtures/models/${m}.onnx`));
 const grids = arg("grid", "main,variants").split(",");
+const variantRatios = arg("variant-ratios", "0.5").split(",").map(Number);
 const outFile = "docs/ACCURACY.md";
 const jsonDir = "docs/accuracy";
 const renderOnly = process.argv.includes("--render");
@@ -70,7 +71,7 @@ for (const model of renderOnly ? [] : models) {
       ["baseline l1", { criterion: "l1" }], ["baseline random", { criterion: "random" }],
       ["baseline fpgm", { criterion: "fpgm" }], ["baseline apoz", { criterion: "apoz" }], ["baseline hrank", { criterion: "hrank" }],
     ];
-    for (const ratio of [0.5, 0.7]) for (const [name, o] of variants) await run(model, name, { ...o, ratio }, ["auto"]);
+    for (const ratio of variantRatios) for (const [name, o] of variants) await run(model, name, { ...o, ratio }, ["auto"]);
   }
 }
 
