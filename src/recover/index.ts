@@ -70,60 +70,71 @@ export async function recoverModel(
   }
   const affected = affectedNodes(prunedIndex, (t) => channels.changed(t), changedWeights);
 
-  // BN nodes that survive in the graph: re-estimate their statistics first, in order.
-  const bnNodes = prunedIndex.order.filter((i) => affected.has(i) && prunedIndex.nodes[i]!.opType === "BatchNormalization");
-  for (const [k, i] of bnNodes.entries()) {
-    o.onProgress?.({ stage: "recover", done: k, total: bnNodes.length, detail: `BN ${prunedIndex.nodeName(i)}` });
-    if (await recalibrateBatchNorm(pruned, prunedIndex, i, data, stream)) {
-      layers.push({ node: prunedIndex.nodeName(i), op: "BatchNormalization", method: "bn-recalibration", errorBefore: NaN, errorAfter: NaN });
-    }
-  }
-
   if (o.method === "bias") {
     const shifts = await compensateBiases(original, originalIndex, prunedIndex, surgery.consumers, channels, data, stream);
     for (const s of shifts) layers.push({ node: s.node, op: s.op, method: "bias", errorBefore: NaN, errorAfter: NaN });
-    return { layers };
+  } else {
+    await refitLayers();
+  }
+  await recalibrate();
+  return { layers };
+
+  async function refitLayers(): Promise<void> {
+    const prunedShapes = await inferShapes(pruned, { [prunedIndex.runtimeInputs[0]!]: [1, ...data.sampleShape] }, "pruned");
+    const targets = recoveryTargets(prunedIndex, prunedShapes, channels, affected);
+    const active = targets.filter((t) => !t.skip);
+    for (const t of targets) {
+      if (t.skip) layers.push({ node: t.name, op: t.op, method: `skipped: ${t.skip}`, errorBefore: NaN, errorAfter: NaN });
+    }
+    const lsq: LsqOptions = {
+      samples, positions: o.positions ?? DEFAULT_RECOVERY.positions, ridge: o.ridge ?? DEFAULT_RECOVERY.ridge,
+      batchSize, seed: o.seed ?? 0, threads: o.threads,
+    };
+    const samplings = active.map((t) => planSampling(t, samples, lsq));
+    // The original model's targets are read for a wave of layers in one pass, within this budget.
+    const cacheBudget = 256 * 2 ** 20;
+    let cached: { from: number; values: Float32Array[] } = { from: 0, values: [] };
+    for (const [k, t] of active.entries()) {
+      o.onProgress?.({ stage: "recover", done: k, total: active.length, detail: t.name });
+      if (o.method === "affine") {
+        if (t.op === "MatMul") {
+          layers.push({ node: t.name, op: t.op, method: "skipped: MatMul has no bias to shift", errorBefore: NaN, errorAfter: NaN });
+          continue;
+        }
+        const e = await affineCorrect(original, pruned, prunedIndex, t, data, stream);
+        layers.push({ node: t.name, op: t.op, method: "affine", errorBefore: e.before, errorAfter: e.after });
+      } else {
+        if (k >= cached.from + cached.values.length) {
+          let end = k;
+          let bytes = 0;
+          while (end < active.length && (end === k || bytes + sampledTargetBytes(active[end]!, samplings[end]!) <= cacheBudget)) {
+            bytes += sampledTargetBytes(active[end]!, samplings[end]!);
+            end++;
+          }
+          cached = { from: k, values: await sampleOriginalTargets(original, pruned, active.slice(k, end), samplings.slice(k, end) as Sampling[], data, lsq) };
+        }
+        const e = await fitLayer(kernels, original, pruned, prunedIndex, t, samplings[k]!, cached.values[k - cached.from]!, data, lsq);
+        layers.push({ node: t.name, op: t.op, method: t.residual ? "lsq (residual sum)" : "lsq", errorBefore: e.before, errorAfter: e.after });
+      }
+      // A bias may have been added: refresh the index so later steps see it.
+      prunedIndex = new GraphIndex(pruned, "pruned");
+    }
+    o.onProgress?.({ stage: "recover", done: active.length, total: active.length });
   }
 
-  const prunedShapes = await inferShapes(pruned, { [prunedIndex.runtimeInputs[0]!]: [1, ...data.sampleShape] }, "pruned");
-  const targets = recoveryTargets(prunedIndex, prunedShapes, channels, affected);
-  const active = targets.filter((t) => !t.skip);
-  for (const t of targets) {
-    if (t.skip) layers.push({ node: t.name, op: t.op, method: `skipped: ${t.skip}`, errorBefore: NaN, errorAfter: NaN });
-  }
-  const lsq: LsqOptions = {
-    samples, positions: o.positions ?? DEFAULT_RECOVERY.positions, ridge: o.ridge ?? DEFAULT_RECOVERY.ridge,
-    batchSize, seed: o.seed ?? 0, threads: o.threads,
-  };
-  const samplings = active.map((t) => planSampling(t, samples, lsq));
-  // The original model's targets are read for a wave of layers in one pass, within this budget.
-  const cacheBudget = 256 * 2 ** 20;
-  let cached: { from: number; values: Float32Array[] } = { from: 0, values: [] };
-  for (const [k, t] of active.entries()) {
-    o.onProgress?.({ stage: "recover", done: k, total: active.length, detail: t.name });
-    if (o.method === "affine") {
-      if (t.op === "MatMul") {
-        layers.push({ node: t.name, op: t.op, method: "skipped: MatMul has no bias to shift", errorBefore: NaN, errorAfter: NaN });
-        continue;
-      }
-      const e = await affineCorrect(original, pruned, prunedIndex, t, data, stream);
-      layers.push({ node: t.name, op: t.op, method: "affine", errorBefore: e.before, errorAfter: e.after });
-    } else {
-      if (k >= cached.from + cached.values.length) {
-        let end = k;
-        let bytes = 0;
-        while (end < active.length && (end === k || bytes + sampledTargetBytes(active[end]!, samplings[end]!) <= cacheBudget)) {
-          bytes += sampledTargetBytes(active[end]!, samplings[end]!);
-          end++;
-        }
-        cached = { from: k, values: await sampleOriginalTargets(original, pruned, active.slice(k, end), samplings.slice(k, end) as Sampling[], data, lsq) };
-      }
-      const e = await fitLayer(kernels, original, pruned, prunedIndex, t, samplings[k]!, cached.values[k - cached.from]!, data, lsq);
-      layers.push({ node: t.name, op: t.op, method: t.residual ? "lsq (residual sum)" : "lsq", errorBefore: e.before, errorAfter: e.after });
-    }
-    // A bias may have been added: refresh the index so later steps see it.
+  /**
+   * BN nodes that survive in the graph are re-calibrated last, in order, on the pruned model as
+   * the other methods left it (re-fitted layers restore their outputs, so a BN after them keeps
+   * its statistics unless its input still differs).
+   */
+  async function recalibrate(): Promise<void> {
     prunedIndex = new GraphIndex(pruned, "pruned");
+    const bnNodes = prunedIndex.order.filter((i) => affected.has(i) && prunedIndex.nodes[i]!.opType === "BatchNormalization");
+    for (const [k, i] of bnNodes.entries()) {
+      o.onProgress?.({ stage: "recover", done: k, total: bnNodes.length, detail: `BN ${prunedIndex.nodeName(i)}` });
+      if (await recalibrateBatchNorm(original, pruned, prunedIndex, i, channels, data, stream)) {
+        layers.push({ node: prunedIndex.nodeName(i), op: "BatchNormalization", method: "bn-recalibration", errorBefore: NaN, errorAfter: NaN });
+      }
+    }
   }
-  o.onProgress?.({ stage: "recover", done: active.length, total: active.length });
-  return { layers };
 }

@@ -124,3 +124,50 @@ describe("bias compensation", () => {
     expect(relError(await outputs(await pruneWith(model, data, [0, 1], "bias"), data), original)).toBeLessThan(1e-6);
   });
 });
+
+describe("BatchNormalization re-calibration", () => {
+  it("sets each remaining BN's running mean and variance to the pruned model's own batch statistics", async () => {
+    const b = new ModelBuilder(8);
+    const x = b.input("input", ["N", 3, 8, 8]);
+    const a = b.relu(b.batchNorm(b.conv(x, { out: 6, name: "conv_a" }), "bn_a"));
+    const c = b.batchNorm(b.conv(a, { out: 5, name: "conv_b" }), "bn_b");
+    const y = b.relu(c);
+    const f = b.setChannels(b.op1("Flatten", [b.op1("GlobalAveragePool", [y])], { axis: 1 }), 5);
+    b.output(b.gemm(f, 5, 3, "fc"));
+    const model = b.build();
+    const data = randomData(b, 16, 3, 8, 8);
+    const index = new GraphIndex(model);
+    const shapes = await inferShapes(model, { input: [1, 3, 8, 8] });
+    const groups = buildChannelGroups(index, shapes);
+    const g = groups.find((x) => x.label === "conv_a")!;
+    const keep = new Map([[g.id, [0, 2, 3, 5]]]);
+    const surgery = applyKeepSets(model, groups, keep);
+    await recoverModel(kernels, model, shapes, groups, keep, surgery, data, { method: "auto", samples: 16 });
+    // bn_b's input (conv_b's output) in the recovered model: its batch statistics are what bn_b must hold.
+    const pruned = surgery.model;
+    const pIndex = new GraphIndex(pruned);
+    const bnB = pIndex.nodes.find((n) => n.name === "bn_b")!;
+    const probe = structuredClone(pruned);
+    probe.graph!.output.push({ name: bnB.input[0]! });
+    const s = await ModelSession.create(encodeModel(probe), "probe", { optimization: "disabled" });
+    const xs = new Float32Array(16 * 3 * 64);
+    data.read(0, 16, xs);
+    const r = await s.run({ input: floatTensor(xs, [16, 3, 8, 8]) });
+    const t = r[bnB.input[0]!]!.data as Float32Array;
+    await s.release();
+    const mean = readFloats(pIndex.initializer(bnB.input[3]!)!);
+    const variance = readFloats(pIndex.initializer(bnB.input[4]!)!);
+    for (let ch = 0; ch < 5; ch++) {
+      let sum = 0;
+      let sq = 0;
+      for (let n = 0; n < 16; n++) for (let p = 0; p < 64; p++) {
+        const v = t[(n * 5 + ch) * 64 + p]!;
+        sum += v;
+        sq += v * v;
+      }
+      const mu = sum / 1024;
+      expect(mean[ch]).toBeCloseTo(mu, 4);
+      expect(variance[ch]).toBeCloseTo(sq / 1024 - mu * mu, 3);
+    }
+  });
+});
