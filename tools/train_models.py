@@ -139,7 +139,7 @@ class MobileNetSmall(nn.Module):
 SPECS = {
     "demo_resnet": (DemoResNet, 10, 0.1, 5e-4, 0.91),
     "vgg_small": (VggSmall, 6, 0.05, 5e-4, 0.91),
-    "mobilenet_small": (MobileNetSmall, 8, 0.1, 1e-4, 0.89),
+    "mobilenet_small": (MobileNetSmall, 6, 0.1, 1e-4, 0.89),
 }
 
 
