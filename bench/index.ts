@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- memory|recovery|scale|all] [--json]`: whole-pipeline benchmarks. Each
+ * `npm run bench [-- memory|recovery|scale|external|all] [--json]`: whole-pipeline benchmarks
+ * (`all` = memory, recovery, scale; `external` writes 2 × 2 GiB to the temp folder). Each
  * measurement runs in its own process (bench/prune-once.ts) so peak RSS is its own, and every
  * figure is printed with a ratio to a baseline measured in the same run. Not a test: the
  * machine is shared and noisy. Kernel throughput: `npm run bench:kernels`.
@@ -82,6 +83,14 @@ try {
       report("scale", { peakRss: r.peakRssBytes, seconds: r.seconds, baseline16Rss: base.peakRssBytes, ratio: r.peakRssBytes / base.peakRssBytes },
         `scale (ResNet-50, 224², 256 images, scoring + surgery): ${r.seconds.toFixed(1)} s, peak RSS ${mb(r.peakRssBytes)} (16 images: ${mb(base.peakRssBytes)}, ratio ${(r.peakRssBytes / base.peakRssBytes).toFixed(2)})`);
     }
+  }
+  if (which === "external") {
+    const r = spawnSync(process.execPath, ["--max-old-space-size=8192", "--import", "tsx", "bench/external.ts"], { encoding: "utf8", maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`external bench failed: ${r.stderr}`);
+    const j = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    report("external", j, `external data (MLP with ${mb(j.weightsBytes)} of weights, over the 2 GiB protobuf limit): save ${j.saveSeconds.toFixed(1)} s, ` +
+      `load ${j.loadSeconds.toFixed(1)} s, groups + surgery ${j.pruneSeconds.toFixed(1)} s (${j.prunable} of ${j.groups} groups halved → ${mb(j.prunedDataBytes)}), ` +
+      `save again ${j.saveAgainSeconds.toFixed(1)} s; peak RSS ${mb(j.peakRssBytes)} (${(j.peakRssBytes / j.weightsBytes).toFixed(2)}× the weights)`);
   }
   if (json) for (const o of out) console.log(JSON.stringify(o));
 } finally {

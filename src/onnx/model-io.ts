@@ -2,6 +2,7 @@
 import protobuf from "protobufjs/light.js";
 import { LimitError, ModelFormatError } from "../errors.js";
 import { checkModelLimits, resolveLimits, type ModelLimits } from "./limits.js";
+import { allTensors } from "./external-data.js";
 import { onnxSchema } from "./schema.js";
 import { int64ToNumber, type ModelProto, type TensorProto } from "./proto.js";
 
@@ -40,9 +41,27 @@ export function encodeModel(model: ModelProto): Uint8Array {
   return ModelType.encode(model as unknown as protobuf.Message).finish();
 }
 
-/** Deep copy through the wire format: the only copy that is guaranteed complete. */
+/** Tensors at least this large are copied directly rather than through the wire format. */
+const DIRECT_COPY_BYTES = 1 << 20;
+
+/**
+ * Deep copy through the wire format (the only copy that is guaranteed complete), with large
+ * tensor bytes set aside and copied directly: a model over 2 GiB cannot be one protobuf message.
+ */
 export function cloneModel(model: ModelProto): ModelProto {
-  return ModelType.decode(keepingUnknownFields(encodeModel(model))) as unknown as ModelProto;
+  const originals = [...allTensors(model)];
+  const stash = originals.map((t) => (t.rawData && t.rawData.length >= DIRECT_COPY_BYTES ? t.rawData : undefined));
+  stash.forEach((raw, i) => raw && (originals[i]!.rawData = new Uint8Array(0)));
+  let copy: ModelProto;
+  try {
+    copy = ModelType.decode(keepingUnknownFields(encodeModel(model))) as unknown as ModelProto;
+  } finally {
+    stash.forEach((raw, i) => raw && (originals[i]!.rawData = raw));
+  }
+  // The copy has the same structure, so its tensors come in the same order.
+  const copies = [...allTensors(copy)];
+  stash.forEach((raw, i) => raw && (copies[i]!.rawData = raw.slice()));
+  return copy;
 }
 
 /**
