@@ -77,7 +77,13 @@ for (const model of renderOnly ? [] : models) {
 
 fs.mkdirSync(jsonDir, { recursive: true });
 for (const model of renderOnly ? [] : models) {
-  fs.writeFileSync(`${jsonDir}/${model}.json`, `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), base: base[model], rows: rows.filter((r) => r.model === model) }, null, 1)}\n`);
+  // Merge with earlier measurements of the model: a new row replaces the one with the same key.
+  const file = `${jsonDir}/${model}.json`;
+  const key = (r: Row): string => `${r.variant}|${r.criterion}|${r.ratio}|${r.recover}`;
+  const merged = new Map<string, Row>();
+  if (fs.existsSync(file)) for (const r of (JSON.parse(fs.readFileSync(file, "utf8")) as { rows: Row[] }).rows) merged.set(key(r), r);
+  for (const r of rows.filter((x) => x.model === model)) merged.set(key(r), r);
+  fs.writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString().slice(0, 10), base: base[model], rows: [...merged.values()] }, null, 1)}\n`);
 }
 // Render from every measured model, including ones measured in earlier runs.
 rows.length = 0;
