@@ -45,7 +45,8 @@ async function run(model: string, variant: string, options: PruneOptions, method
     const seconds = planSeconds + (performance.now() - t1) / 1000;
     const e = await evaluate(r.model!, test, model, { labels, batchSize: 250, latencyRuns: 1 });
     rows.push({ model, criterion: options.criterion ?? "actsub", ratio: options.ratio ?? 0.5, variant, recover, accuracy: e.accuracy!, macs: r.report.after.macs, params: r.report.after.params, seconds });
-    base[model] ??= { accuracy: NaN, macs: r.report.before.macs, params: r.report.before.params };
+    base[model]!.macs = r.report.before.macs;
+    base[model]!.params = r.report.before.params;
     console.error(`${model} ${variant} ratio=${options.ratio} ${recover}: ${(e.accuracy! * 100).toFixed(2)}% (${seconds.toFixed(1)} s)`);
   }
 }
