@@ -19,6 +19,8 @@ const arg = (name: string, fallback: string): string => {
 const models = arg("models", "demo_resnet,vgg_small,mobilenet_small").split(",").filter((m) => fs.existsSync(`fixtures/models/${m}.onnx`));
 const grids = arg("grid", "main,variants").split(",");
 const variantRatios = arg("variant-ratios", "0.5").split(",").map(Number);
+/** Only the variants whose name contains one of these (comma-separated), e.g. "default,--tap". */
+const variantFilter = arg("variants", "").split(",").filter((v) => v.length > 0);
 const outFile = "docs/ACCURACY.md";
 const jsonDir = "docs/accuracy";
 const renderOnly = process.argv.includes("--render");
@@ -72,7 +74,8 @@ for (const model of renderOnly ? [] : models) {
       ["baseline l1", { criterion: "l1" }], ["baseline random", { criterion: "random" }],
       ["baseline fpgm", { criterion: "fpgm" }], ["baseline apoz", { criterion: "apoz" }], ["baseline hrank", { criterion: "hrank" }],
     ];
-    for (const ratio of variantRatios) for (const [name, o] of variants) await run(model, name, { ...o, ratio }, ["auto"]);
+    const chosen = variants.filter(([name]) => variantFilter.length === 0 || variantFilter.some((f) => name.includes(f)));
+    for (const ratio of variantRatios) for (const [name, o] of chosen) await run(model, name, { ...o, ratio }, ["auto"]);
   }
 }
 
