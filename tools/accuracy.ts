@@ -19,6 +19,7 @@ const arg = (name: string, fallback: string): string => {
 const models = arg("models", "demo_resnet,vgg_small,mobilenet_small").split(",").filter((m) => fs.existsSync(`fixtures/models/${m}.onnx`));
 const grids = arg("grid", "main,variants").split(",");
 const variantRatios = arg("variant-ratios", "0.5").split(",").map(Number);
+const criteria = arg("criteria", "actsub,l1,random").split(",") as ("actsub" | "l1" | "random")[];
 /** Only the variants whose name contains one of these (comma-separated), e.g. "default,--tap". */
 const variantFilter = arg("variants", "").split(",").filter((v) => v.length > 0);
 const outFile = "docs/ACCURACY.md";
@@ -57,14 +58,14 @@ for (const model of renderOnly ? [] : models) {
   const e = await evaluate(loadModelFile(`fixtures/models/${model}.onnx`), test, model, { labels, batchSize: 250, latencyRuns: 1 });
   base[model] = { accuracy: e.accuracy!, macs: 0, params: 0 };
   if (grids.includes("main")) {
-    for (const criterion of ["actsub", "l1", "random"] as const) {
+    for (const criterion of criteria) {
       for (const ratio of [0.3, 0.5, 0.7]) await run(model, "default", { criterion, ratio }, RECOVERY);
     }
   }
   if (grids.includes("variants")) {
     const variants: [string, PruneOptions][] = [
-      ["default (std, correlation, nearest, greedy, product λ=0.5)", {}],
-      ["--activeness l1", { activeness: "l1" }], ["--activeness l2", { activeness: "l2" }],
+      ["default (l1 activeness, correlation, nearest, greedy, product λ=0.5)", {}],
+      ["--activeness std", { activeness: "std" }], ["--activeness l2", { activeness: "l2" }],
       ["--activeness nonzero", { activeness: "nonzero" }], ["--activeness entropy", { activeness: "entropy" }],
       ["--distance euclidean", { distance: "euclidean" }], ["--distance cosine", { distance: "cosine" }],
       ["--substitutability mean", { substitutability: "mean" }], ["--substitutability knn:3", { substitutability: "knn:3" }],

@@ -36,7 +36,7 @@ Prune options (defaults in brackets):
   --max-ratio p             never remove more than this fraction of a group [0.9]
   --ignore NAME             never prune groups with a member matching NAME (glob), repeatable
   --criterion C             actsub | l1 | l2 | random | fpgm | mean | apoz | hrank [actsub]
-  --activeness A            std | l1 | l2 | nonzero | entropy [std]
+  --activeness A            l1 | std | l2 | nonzero | entropy [l1]
   --distance D              correlation | euclidean | cosine [correlation]
   --substitutability S      nearest | mean | knn:K | regression [nearest]
   --combine C               product | sum [product]

@@ -45,7 +45,8 @@ export async function collectTapStatistics(
     if (!dims || dims.length < 2) throw new UnsupportedStructureError(`${label}: tap tensor '${t}' has no channel axis`);
     const spatial = dims.slice(2).reduce((a, b) => a * b, 1);
     accs.set(t, kernels.createLayerAccumulator({ channels: dims[1]!, spatial, distance: o.distance, accumulateGram: o.gram ?? false }));
-    if (o.rankSamples && dims.length === 4) ranks.set(t, new RankAccumulator(dims[1]!, dims[2]!, dims[3]!, o.rankSamples));
+    // A map without spatial axes (a Gemm's features) is a 1×1 matrix: rank 1 where non-zero.
+    if (o.rankSamples) ranks.set(t, new RankAccumulator(dims[1]!, dims[2] ?? 1, dims.slice(3).reduce((a, b) => a * b, 1), o.rankSamples));
   }
   const streamer = await FeatureStreamer.open(model, taps, label, { threads: o.threads });
   try {

@@ -69,12 +69,13 @@ const std = (v: Float64Array): number => {
   return Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length);
 };
 
-function referenceActiveness(tap: string, kind: "std" | "nonzero" | "mean"): Float64Array {
+function referenceActiveness(tap: string, kind: "std" | "nonzero" | "mean" | "l1"): Float64Array {
   const C = maps.get(tap)!.dims[1]!;
   const out = new Float64Array(C);
   for (let n = 0; n < N; n++) {
     channelMaps(tap, n).forEach((m, c) => {
-      out[c] += (kind === "std" ? std(m) : kind === "mean" ? mean(m) : m.filter((x) => x > 0).length / m.length) / N;
+      const value = kind === "std" ? std(m) : kind === "mean" ? mean(m) : kind === "l1" ? mean(m.map(Math.abs)) : m.filter((x) => x > 0).length / m.length;
+      out[c] += value / N;
     });
   }
   return out;
@@ -159,7 +160,7 @@ describe("criteria vs a float64 reference", () => {
       const A = referenceActiveness(tap, "std");
       const D = referenceCorrelationDistance(tap);
       const ref = referenceGreedy(A, D, 0.5);
-      const s = score(g, {});
+      const s = score(g, { activeness: "std" });
       expectClose(s.terms.activeness!, normalised(A));
       expectClose(s.importance, ref.initial);
       expect([...s.removalOrder!]).toEqual(ref.order);
@@ -169,8 +170,19 @@ describe("criteria vs a float64 reference", () => {
   it("lambda = 1 ranks by activeness alone", () => {
     const g = groups[1]!;
     const A = referenceActiveness(g.producers[0]!.tap, "std");
-    const s = score(g, { lambda: 1, greedy: false });
+    const s = score(g, { activeness: "std", lambda: 1, greedy: false });
     expectClose(s.importance, normalised(A));
+  });
+
+  it("the default (l1 activeness = mean |activation|) matches the reference order", () => {
+    for (const g of groups) {
+      const tap = g.producers[0]!.tap;
+      const A = referenceActiveness(tap, "l1");
+      const ref = referenceGreedy(A, referenceCorrelationDistance(tap), 0.5);
+      const s = score(g, {});
+      expectClose(s.terms.activeness!, normalised(A));
+      expect([...s.removalOrder!]).toEqual(ref.order);
+    }
   });
 
   it("l1, l2 and fpgm match weight-space references", () => {
