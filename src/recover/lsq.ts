@@ -17,7 +17,7 @@ import type { Kernels } from "../kernels/index.js";
 import type { ModelProto } from "../onnx/proto.js";
 import { SeededRandom } from "../util/random.js";
 import { streamPaired } from "./paired-stream.js";
-import { extractPatches, patchLength } from "./patches.js";
+import { extractPatches, patchLength, type ConvGeometry } from "./patches.js";
 import type { RecoveryTarget } from "./targets.js";
 import { applyDelta } from "./weights.js";
 
@@ -98,10 +98,98 @@ function heldRowLimit(kIn: number, cout: number): number {
   return Math.max(64, Math.min(2048, Math.floor(2e8 / (kIn * cout))));
 }
 
+/** Rows of one channel's k×k patches (plus a 1 for the bias) at the sampled positions. */
+function channelPatches(input: Float32Array, sample: number, channel: number, g: ConvGeometry, positions: readonly number[], out: Float32Array): void {
+  const [kh, kw] = g.kernel;
+  const K = kh * kw + 1;
+  const plane = g.height * g.width;
+  const base = (sample * g.channels + channel) * plane;
+  positions.forEach((p, r) => {
+    const oy = Math.floor(p / g.outWidth);
+    const ox = p % g.outWidth;
+    let k = r * K;
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = oy * g.strides[0] - g.padsBegin[0] + ky * g.dilations[0];
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = ox * g.strides[1] - g.padsBegin[1] + kx * g.dilations[1];
+        out[k++] = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width ? input[base + iy * g.width + ix]! : 0;
+      }
+    }
+    out[k] = 1;
+  });
+}
+
+/**
+ * A depthwise conv: one (k·k + 1)-unknown least-squares system per channel, each from that
+ * channel's own input patches, with the same correction-and-ridge formulation.
+ */
+async function fitDepthwise(
+  kernels: Kernels, original: ModelProto, pruned: ModelProto, prunedIndex: GraphIndex, t: RecoveryTarget,
+  sampling: Sampling, yOriginal: Float32Array, data: CalibrationSet, o: LsqOptions,
+): Promise<FitError> {
+  const g = t.geometry!;
+  const C = t.keptOutputs.length;
+  const K = g.kernel[0] * g.kernel[1] + 1;
+  const systems = Array.from({ length: C }, () => kernels.normalEquations(K, 1));
+  let before = 0;
+  let norm = 0;
+  let cursor = 0;
+  const held: { ch: number; x: Float32Array; r: Float32Array }[] = [];
+  try {
+    await streamPaired(original, pruned, data, [], [t.input, t.fitTensor], { samples: o.samples, batchSize: o.batchSize, threads: o.threads, label: t.name }, (b) => {
+      const x = b.pruned.get(t.input)!;
+      const yp = b.pruned.get(t.fitTensor)!;
+      const plane = yp.data.length / (b.n * C);
+      const positions = sampling.positions.slice(b.start, b.start + b.n);
+      const rows = positions.reduce((s, p) => s + p.length, 0);
+      const Y = yOriginal.subarray(cursor * C, (cursor + rows) * C);
+      for (let ch = 0; ch < C; ch++) {
+        const X = new Float32Array(rows * K);
+        const R = new Float32Array(rows);
+        let r = 0;
+        positions.forEach((pos, s) => {
+          channelPatches(x.data, s, ch, g, pos, X.subarray(r * K));
+          for (const p of pos) {
+            const orig = Y[r * C + ch]!;
+            R[r] = orig - yp.data[(s * C + ch) * plane + p]!;
+            before += R[r]! ** 2;
+            norm += orig ** 2;
+            r++;
+          }
+        });
+        systems[ch]!.addRows(X, R, rows);
+        if (b.start === 0) held.push({ ch, x: X.slice(0, Math.min(rows, 256) * K), r: R.slice(0, Math.min(rows, 256)) });
+      }
+      cursor += rows;
+    });
+    const delta = new Float64Array(K * C);
+    let after = 0;
+    let heldBefore = 0;
+    for (let ch = 0; ch < C; ch++) {
+      const d = systems[ch]!.solve(o.ridge);
+      for (let k = 0; k < K; k++) delta[k * C + ch] = d[k]!;
+    }
+    for (const h of held) {
+      for (let r = 0; r < h.r.length; r++) {
+        let pred = 0;
+        for (let k = 0; k < K; k++) pred += h.x[r * K + k]! * delta[k * C + h.ch]!;
+        after += (h.r[r]! - pred) ** 2;
+        heldBefore += h.r[r]! ** 2;
+      }
+    }
+    applyDelta(prunedIndex, t, delta, C, true);
+    const rel = Math.sqrt(before / Math.max(norm, 1e-30));
+    return { before: rel, after: heldBefore > 0 ? rel * Math.sqrt(after / heldBefore) : rel };
+  } finally {
+    for (const s of systems) s.dispose();
+  }
+}
+
 export async function fitLayer(
   kernels: Kernels, original: ModelProto, pruned: ModelProto, prunedIndex: GraphIndex, t: RecoveryTarget,
   sampling: Sampling, yOriginal: Float32Array, data: CalibrationSet, o: LsqOptions,
 ): Promise<FitError> {
+  if (t.depthwise) return fitDepthwise(kernels, original, pruned, prunedIndex, t, sampling, yOriginal, data, o);
   const cout = t.keptOutputs.length;
   const withBias = t.op !== "MatMul";
   const g = t.geometry;

@@ -27,6 +27,8 @@ export interface RecoveryTarget {
   /** Original channel indices of fitTensor that the pruned model carries. */
   keptOutputs: number[];
   geometry?: ConvGeometry;
+  /** A depthwise conv (group = channels, one filter per channel): fitted channel by channel. */
+  depthwise?: boolean;
   /** Why this layer is not re-fitted (it stays in the list for the report). */
   skip?: string;
 }
@@ -91,9 +93,15 @@ export function recoveryTargets(pruned: GraphIndex, prunedShapes: ShapeMap, chan
     const wShape = prunedShapes.get(weight)!;
     let cout: number;
     if (op === "Conv") {
-      if (attrInt(n, "group", 1) !== 1) { skip("grouped/depthwise convolution (its channels follow its producer)"); continue; }
+      const group = attrInt(n, "group", 1);
       const g = convGeometry(pruned, i, prunedShapes);
       if (typeof g === "string") { skip(g); continue; }
+      if (group !== 1) {
+        // Depthwise with multiplier 1: each output channel reads only its own input channel, so
+        // it is re-fitted as one small system per channel. Other grouped convs are left as they are.
+        if (group !== g.channels || wShape[0] !== g.channels || wShape[1] !== 1) { skip("grouped convolution (only depthwise convs with multiplier 1 are re-fitted)"); continue; }
+        base.depthwise = true;
+      }
       base.geometry = g;
       cout = wShape[0]!;
     } else if (op === "Gemm") {
