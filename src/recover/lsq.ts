@@ -17,7 +17,7 @@ import type { Kernels } from "../kernels/index.js";
 import type { ModelProto } from "../onnx/proto.js";
 import { SeededRandom } from "../util/random.js";
 import { streamPaired } from "./paired-stream.js";
-import { extractPatches, patchLength, type ConvGeometry } from "./patches.js";
+import { extractPatches, patchLength } from "./patches.js";
 import type { RecoveryTarget } from "./targets.js";
 import { applyDelta } from "./weights.js";
 
@@ -98,27 +98,6 @@ function heldRowLimit(kIn: number, cout: number): number {
   return Math.max(64, Math.min(2048, Math.floor(2e8 / (kIn * cout))));
 }
 
-/** Rows of one channel's k×k patches (plus a 1 for the bias) at the sampled positions. */
-function channelPatches(input: Float32Array, sample: number, channel: number, g: ConvGeometry, positions: readonly number[], out: Float32Array): void {
-  const [kh, kw] = g.kernel;
-  const K = kh * kw + 1;
-  const plane = g.height * g.width;
-  const base = (sample * g.channels + channel) * plane;
-  positions.forEach((p, r) => {
-    const oy = Math.floor(p / g.outWidth);
-    const ox = p % g.outWidth;
-    let k = r * K;
-    for (let ky = 0; ky < kh; ky++) {
-      const iy = oy * g.strides[0] - g.padsBegin[0] + ky * g.dilations[0];
-      for (let kx = 0; kx < kw; kx++) {
-        const ix = ox * g.strides[1] - g.padsBegin[1] + kx * g.dilations[1];
-        out[k++] = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width ? input[base + iy * g.width + ix]! : 0;
-      }
-    }
-    out[k] = 1;
-  });
-}
-
 /**
  * A depthwise conv: one (k·k + 1)-unknown least-squares system per channel, each from that
  * channel's own input patches, with the same correction-and-ridge formulation.
@@ -148,7 +127,7 @@ async function fitDepthwise(
         const R = new Float32Array(rows);
         let r = 0;
         positions.forEach((pos, s) => {
-          channelPatches(x.data, s, ch, g, pos, X.subarray(r * K));
+          extractPatches(x.data, s, g, pos, X, r, ch);
           for (const p of pos) {
             const orig = Y[r * C + ch]!;
             R[r] = orig - yp.data[(s * C + ch) * plane + p]!;

@@ -20,10 +20,15 @@ export function patchLength(g: ConvGeometry): number {
   return g.channels * g.kernel[0] * g.kernel[1] + 1;
 }
 
-/** Writes one row per position (sample s, output index p = y·outWidth + x) into `out`. */
-export function extractPatches(input: Float32Array, sample: number, g: ConvGeometry, positions: readonly number[], out: Float32Array, rowOffset: number): void {
-  const K = patchLength(g);
+/**
+ * Writes one row per position (sample s, output index p = y·outWidth + x) into `out`: all input
+ * channels, or only `channel` (a depthwise conv's rows, k·k + 1 long).
+ */
+export function extractPatches(input: Float32Array, sample: number, g: ConvGeometry, positions: readonly number[], out: Float32Array, rowOffset: number, channel?: number): void {
   const [kh, kw] = g.kernel;
+  const first = channel ?? 0;
+  const last = channel === undefined ? g.channels : channel + 1;
+  const K = (last - first) * kh * kw + 1;
   const plane = g.height * g.width;
   const base = sample * g.channels * plane;
   for (let r = 0; r < positions.length; r++) {
@@ -32,7 +37,7 @@ export function extractPatches(input: Float32Array, sample: number, g: ConvGeome
     const ox = p % g.outWidth;
     const row = (rowOffset + r) * K;
     let k = 0;
-    for (let c = 0; c < g.channels; c++) {
+    for (let c = first; c < last; c++) {
       const cb = base + c * plane;
       for (let ky = 0; ky < kh; ky++) {
         const iy = oy * g.strides[0] - g.padsBegin[0] + ky * g.dilations[0];
