@@ -23,13 +23,9 @@ await build({
 });
 
 // ---- browsers ----
-// build/kernels.wasm (17 KB) is inlined as bytes: `import bytes from "onnx-prune:kernels-wasm"`.
-const kernelsWasm = {
-  name: "kernels-wasm",
-  setup(b) {
-    b.onResolve({ filter: /^onnx-prune:kernels-wasm$/ }, () => ({ path: new URL("../build/kernels.wasm", import.meta.url).pathname }));
-  },
-};
+// build/kernels.wasm is served beside the bundles and fetched relative to them (see
+// src/platform/browser/kernels.ts), like onnxruntime's own .wasm.
+copyFileSync("build/kernels.wasm", "build/browser/kernels.wasm");
 
 // ORT's wasm glue is loaded at run time from env.wasm.wasmPaths (set by src/platform/browser/runtime.ts
 // to the bundle's folder), so it is copied beside the bundles rather than bundled.
@@ -51,7 +47,6 @@ const result = await build({
   alias: { "onnxruntime-web": "onnxruntime-web/wasm" },
   conditions: ["onnxruntime-web-use-extern-wasm"],
   loader: { ".wasm": "binary" },
-  plugins: [kernelsWasm],
 });
 
 // Sizes per output, split into onnxruntime-web's JS and everything else (the library's budget).
