@@ -79,15 +79,21 @@ const conv: OpSurgery = (ctx, i, node) => {
   attribute(node, "group")!.i = x.kept.length;
 };
 
-const convTranspose: OpSurgery = (ctx, i, node) => {
+/**
+ * A weight whose axis 0 follows the input channels and axis 1 the output channels (ConvTranspose
+ * [Cin, Cout/g, k…], MatMul [K, N]), with an optional [Cout] bias at input 2.
+ */
+const inputMajorWeight = (withBias: boolean): OpSurgery => (ctx, i, node) => {
   const x = ctx.kept.get(node.input[0]!);
   const y = ctx.kept.get(node.output[0]!);
   if (!x && !y) return;
   const w = editable(ctx, i, 1);
   if (x) sliceAxis(w, 0, x.kept);
   if (y) sliceAxis(w, 1, y.kept);
-  if (y && node.input[2]) sliceAxis(editable(ctx, i, 2), 0, y.kept);
+  if (withBias && y && node.input[2]) sliceAxis(editable(ctx, i, 2), 0, y.kept);
 };
+
+const convTranspose = inputMajorWeight(true);
 
 const gemm: OpSurgery = (ctx, i, node) => {
   const x = ctx.kept.get(node.input[0]!);
@@ -103,14 +109,7 @@ const gemm: OpSurgery = (ctx, i, node) => {
   }
 };
 
-const matmul: OpSurgery = (ctx, i, node) => {
-  const x = ctx.kept.get(node.input[0]!);
-  const y = ctx.kept.get(node.output[0]!);
-  if (!x && !y) return;
-  const w = editable(ctx, i, 1);
-  if (x) sliceAxis(w, 0, x.kept);
-  if (y) sliceAxis(w, 1, y.kept);
-};
+const matmul = inputMajorWeight(false);
 
 const normalization: OpSurgery = (ctx, i, node, rule) => {
   const x = ctx.kept.get(node.input[0]!);
