@@ -48,7 +48,3 @@ export class RuntimeFailureError extends OnnxPruneError {
 export function isOnnxPruneError(e: unknown): e is OnnxPruneError {
   return e instanceof OnnxPruneError;
 }
-
-export function describeError(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

@@ -4,7 +4,7 @@ import { LimitError, ModelFormatError } from "../errors.js";
 import { checkModelLimits, resolveLimits, type ModelLimits } from "./limits.js";
 import { allTensors } from "./external-data.js";
 import { onnxSchema } from "./schema.js";
-import { int64ToNumber, type ModelProto, type TensorProto } from "./proto.js";
+import { int64ToNumber, type ModelProto } from "./proto.js";
 
 const root = protobuf.Root.fromJSON(onnxSchema);
 export const ModelType = root.lookupType("onnx.ModelProto");
@@ -82,10 +82,6 @@ export function modelToPlainObject(model: ModelProto): Record<string, unknown> {
     defaults: false,
     arrays: false,
   });
-}
-
-export function tensorByteLength(t: TensorProto): number {
-  return t.rawData?.length ?? 0;
 }
 
 function checkModelHeader(model: ModelProto, source: string): void {
