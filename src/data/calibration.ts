@@ -137,6 +137,24 @@ export function imageCalibration(files: readonly ImageFile[], source: string, op
   };
 }
 
+/**
+ * Visits samples [0, total) in batches of `batchSize`, reading each batch into one reused buffer:
+ * `input` (NCHW, `dims` = [n, C, H, W]) is only valid until the callback's promise settles.
+ */
+export async function forEachBatch(
+  data: CalibrationSet, total: number, batchSize: number,
+  visit: (batch: { start: number; n: number; input: Float32Array; dims: number[] }) => void | Promise<void>,
+): Promise<void> {
+  const sampleSize = data.sampleShape.reduce((a, b) => a * b, 1);
+  const buffer = new Float32Array(batchSize * sampleSize);
+  for (let start = 0; start < total; start += batchSize) {
+    const n = Math.min(batchSize, total - start);
+    const input = buffer.subarray(0, n * sampleSize);
+    data.read(start, n, input);
+    await visit({ start, n, input, dims: [n, ...data.sampleShape] });
+  }
+}
+
 /** Check that the data fits the model's input; dynamic (-1) model dims accept anything. */
 export function checkDataFitsInput(data: CalibrationSet, inputDims: readonly number[], inputName: string, modelName: string): void {
   const want = inputDims.slice(1);

@@ -4,7 +4,7 @@
  * are dropped before the next batch runs, so at most one batch of feature maps is ever held.
  */
 import { DataError } from "../errors.js";
-import type { CalibrationSet } from "../data/calibration.js";
+import { forEachBatch, type CalibrationSet } from "../data/calibration.js";
 import { encodeModel } from "../onnx/model-io.js";
 import type { ModelProto } from "../onnx/proto.js";
 import { withExtraOutputs } from "../graph/shapes.js";
@@ -63,13 +63,8 @@ export class FeatureStreamer {
 
   async run(data: CalibrationSet, options: StreamOptions, onBatch: (batch: FeatureBatch) => void | Promise<void>): Promise<void> {
     const total = Math.min(data.count, options.samples ?? data.count);
-    const sampleSize = data.sampleShape.reduce((a, b) => a * b, 1);
-    const buffer = new Float32Array(options.batchSize * sampleSize);
-    for (let start = 0; start < total; start += options.batchSize) {
-      const n = Math.min(options.batchSize, total - start);
-      const input = buffer.subarray(0, n * sampleSize);
-      data.read(start, n, input);
-      const result = await this.session.run({ [this.inputName]: floatTensor(input, [n, ...data.sampleShape]) }, this.fetches);
+    await forEachBatch(data, total, options.batchSize, async ({ start, n, input, dims }) => {
+      const result = await this.session.run({ [this.inputName]: floatTensor(input, dims) }, this.fetches);
       const tensors = new Map<string, { data: Float32Array; dims: readonly number[] }>();
       for (const name of this.fetches) {
         const t = result[name]!;
@@ -78,7 +73,7 @@ export class FeatureStreamer {
       await onBatch({ n, start, input, tensors });
       for (const t of Object.values(result)) t.dispose();
       options.onProgress?.(start + n, total);
-    }
+    });
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
  * Evaluation: top-1 accuracy against labels, top-1 agreement and mean absolute output difference
  * against a reference model, and latency (median of repeated runs) in onnxruntime-web.
  */
-import type { CalibrationSet } from "../data/calibration.js";
+import { forEachBatch, type CalibrationSet } from "../data/calibration.js";
 import { DataError } from "../errors.js";
 import { encodeModel } from "../onnx/model-io.js";
 import type { ModelProto } from "../onnx/proto.js";
@@ -43,23 +43,19 @@ export function argmaxRows(data: Float32Array, rows: number, cols: number, out: 
 }
 
 async function predict(session: ModelSession, data: CalibrationSet, total: number, batchSize: number, keepOutputs: boolean, onBatch?: (done: number) => void): Promise<{ top1: Int32Array; outputs: Float32Array[] }> {
-  const sampleSize = data.sampleShape.reduce((a, b) => a * b, 1);
-  const buf = new Float32Array(batchSize * sampleSize);
   const top1 = new Int32Array(total);
   const outputs: Float32Array[] = [];
-  const input = session.inputNames[0]!;
+  const inputName = session.inputNames[0]!;
   const output = session.outputNames[0]!;
-  for (let start = 0; start < total; start += batchSize) {
-    const n = Math.min(batchSize, total - start);
-    data.read(start, n, buf.subarray(0, n * sampleSize));
-    const r = await session.run({ [input]: floatTensor(buf.subarray(0, n * sampleSize), [n, ...data.sampleShape]) }, [output]);
+  await forEachBatch(data, total, batchSize, async ({ start, n, input, dims }) => {
+    const r = await session.run({ [inputName]: floatTensor(input, dims) }, [output]);
     const y = tensorData(r[output]!, output);
     const cols = y.length / n;
     argmaxRows(y, n, cols, top1, start);
     if (keepOutputs) outputs.push(y.slice());
     r[output]!.dispose();
     onBatch?.(start + n);
-  }
+  });
   return { top1, outputs };
 }
 

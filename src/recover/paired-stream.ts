@@ -2,7 +2,7 @@
  * Runs the original and the pruned model side by side on the same calibration batches, each
  * truncated to the tensors a recovery step needs.
  */
-import type { CalibrationSet } from "../data/calibration.js";
+import { forEachBatch, type CalibrationSet } from "../data/calibration.js";
 import { truncateModel } from "../graph/truncate.js";
 import { encodeModel } from "../onnx/model-io.js";
 import type { ModelProto } from "../onnx/proto.js";
@@ -39,18 +39,11 @@ export async function streamPaired(
   const so = await open(original, fetchOriginal, `${o.label} (original)`, o.threads);
   const sp = await open(pruned, fetchPruned, `${o.label} (pruned)`, o.threads);
   try {
-    const sampleSize = data.sampleShape.reduce((a, b) => a * b, 1);
-    const total = Math.min(o.samples, data.count);
-    const buf = new Float32Array(o.batchSize * sampleSize);
-    for (let start = 0; start < total; start += o.batchSize) {
-      const n = Math.min(o.batchSize, total - start);
-      const x = buf.subarray(0, n * sampleSize);
-      data.read(start, n, x);
-      const dims = [n, ...data.sampleShape];
-      const originalOut = await fetch(so, x, dims, fetchOriginal);
-      const prunedOut = await fetch(sp, x, dims, fetchPruned);
+    await forEachBatch(data, Math.min(o.samples, data.count), o.batchSize, async ({ start, n, input, dims }) => {
+      const originalOut = await fetch(so, input, dims, fetchOriginal);
+      const prunedOut = await fetch(sp, input, dims, fetchPruned);
       onBatch({ n, start, original: originalOut, pruned: prunedOut });
-    }
+    });
   } finally {
     await so?.release();
     await sp?.release();
