@@ -33,25 +33,39 @@ export function loadCalibrationData(p: string, o: DataFileOptions): CalibrationS
   return npyCalibration(openNpy(p), p, o);
 }
 
-/** A .npy file read one slice at a time, so memory does not grow with the number of samples. */
+/**
+ * A .npy file read one slice at a time, so memory does not grow with the number of samples. Each
+ * read opens the file briefly: a long-lived process (the web server, a library user) leaks no
+ * descriptors.
+ */
 export function openNpy(p: string): NpySource {
-  let fd: number;
-  try {
-    fd = fs.openSync(p, "r");
-  } catch {
-    throw new DataError(`${p}: cannot open`);
-  }
-  const size = fs.fstatSync(fd).size;
-  const head = new Uint8Array(Math.min(size, 65536 + 12));
-  fs.readSync(fd, head, 0, head.length, 0);
-  const h = parseNpyHeader(head, p);
-  checkNpySize(h, size, p);
+  const withFile = <T>(use: (fd: number) => T): T => {
+    let fd: number;
+    try {
+      fd = fs.openSync(p, "r");
+    } catch {
+      throw new DataError(`${p}: cannot open`);
+    }
+    try {
+      return use(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const h = withFile((fd) => {
+    const size = fs.fstatSync(fd).size;
+    const head = new Uint8Array(Math.min(size, 65536 + 12));
+    fs.readSync(fd, head, 0, head.length, 0);
+    const header = parseNpyHeader(head, p);
+    checkNpySize(header, size, p);
+    return header;
+  });
   return {
     dtype: h.dtype,
     shape: h.shape,
     readElements(start, count) {
       const bytes = new Uint8Array(count * h.bytesPerElement);
-      const n = fs.readSync(fd, bytes, 0, bytes.length, h.dataOffset + start * h.bytesPerElement);
+      const n = withFile((fd) => fs.readSync(fd, bytes, 0, bytes.length, h.dataOffset + start * h.bytesPerElement));
       if (n !== bytes.length) throw new DataError(`${p}: file ended early`);
       return decodeNpyElements(h.dtype, bytes, count);
     },
