@@ -30,6 +30,7 @@ Usage:
 Prune options (defaults in brackets):
   --ratio p                 fraction of each group's channels to remove [0.5]
   --ratio-for NAME=p        per-layer override (glob on node/tensor names), repeatable
+  --residual-scale s        residual streams (channels that branches add into) lose ratio × s [0.5]
   --global                  rank channels across groups toward --target-macs F or --target-params F
   --round-to N              kept channel counts are multiples of N [1]
   --min-channels N          never keep fewer than N channels [1]
@@ -67,7 +68,7 @@ const OPTIONS = {
   "input-shape": { type: "string" }, json: { type: "boolean" }, data: { type: "string" }, output: { type: "string", short: "o" },
   ratio: { type: "string" }, "ratio-for": { type: "string", multiple: true }, global: { type: "boolean" },
   "target-macs": { type: "string" }, "target-params": { type: "string" }, "round-to": { type: "string" },
-  "min-channels": { type: "string" }, "max-ratio": { type: "string" }, ignore: { type: "string", multiple: true },
+  "min-channels": { type: "string" }, "max-ratio": { type: "string" }, "residual-scale": { type: "string" }, ignore: { type: "string", multiple: true },
   criterion: { type: "string" }, activeness: { type: "string" }, distance: { type: "string" },
   substitutability: { type: "string" }, combine: { type: "string" }, lambda: { type: "string" },
   "no-greedy": { type: "boolean" }, tap: { type: "string" }, seed: { type: "string" },
@@ -143,7 +144,7 @@ async function cmdInspect(file: string, values: Values): Promise<void> {
 
 function pruneOptions(values: Values): PruneOptions {
   return {
-    ratio: num(values.ratio, "ratio"),
+    ratio: num(values.ratio, "ratio"), residualScale: num(values["residual-scale"], "residual-scale"),
     ratioFor: values["ratio-for"]?.map((s) => {
       const eq = s.lastIndexOf("=");
       if (eq <= 0) throw new UsageError(`--ratio-for must look like NAME=p, got '${s}'`);

@@ -99,7 +99,7 @@ function collect(w: Walk): ChannelGroup[] {
       seen.add(g);
       g.members.push({
         node: m.node, name: index.nodeName(m.node), op: index.nodes[m.node]!.opType ?? "", kind: m.kind,
-        output: m.output, ...(m.kind === "depthwise" ? { tap: tapOf(w, m.output) } : {}),
+        output: m.output, ...(m.kind === "depthwise" || m.kind === "residual" ? { tap: tapOf(w, m.output) } : {}),
       });
     }
   }

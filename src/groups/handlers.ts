@@ -231,7 +231,7 @@ const reduce: Handler = (w, i, node, rule) => {
   w.set(node.output[0], withAxis(x, axis, keep ? x.rank : x.rank - list.length));
 };
 
-const coupler: Handler = (w, i, node) => {
+const coupler: Handler = (w, i, node, rule) => {
   const out = node.output[0];
   if (!out) return;
   const tracked = node.input.map((name) => w.layout(name));
@@ -259,6 +259,8 @@ const coupler: Handler = (w, i, node) => {
   const rest = node.input.map((_, k) => k).filter((k) => !tracked[k]);
   if (!checkBroadcast(w, i, node, base, rest)) w.freeze(base, reason);
   w.set(out, base);
+  // A sum of two or more branches of the same channels: the group is a residual stream.
+  if (rule.residual && coupled.length >= 2) w.members.push({ node: i, kind: "residual", tensor: out, output: out });
 };
 
 const concat: Handler = (w, i, node) => {

@@ -47,11 +47,14 @@ export interface OpRule {
   axis1?: boolean;
   /** Part of a producer's own per-channel chain, read as the default tap (METHOD.md). */
   tapChain?: boolean;
+  /** A coupler that adds its inputs: two or more coupled inputs make a residual stream. */
+  residual?: boolean;
 }
 
 const unary = (tapChain = true): OpRule => ({ role: "carrier", kind: "elementwise", tapChain });
 const pool: OpRule = { role: "carrier", kind: "pool", axis1: true };
 const coupler: OpRule = { role: "coupler", kind: "coupler" };
+const residualSum: OpRule = { role: "coupler", kind: "coupler", residual: true };
 const reshape: OpRule = { role: "index", kind: "reshape" };
 const reduce: OpRule = { role: "carrier", kind: "reduce" };
 const softmax: OpRule = { role: "carrier", kind: "softmax" };
@@ -97,8 +100,8 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
   LayerNormalization: { role: "carrier", kind: "layerNorm", scalars: [1, 2] },
 
   // couplers: residual sums, gates (SE, SiLU), GELU's Erf arithmetic
-  Add: coupler, Sub: coupler, Mul: coupler, Div: coupler, Max: coupler, Min: coupler,
-  Sum: coupler, Mean: coupler, Pow: coupler,
+  Add: residualSum, Sub: residualSum, Mul: coupler, Div: coupler, Max: coupler, Min: coupler,
+  Sum: residualSum, Mean: residualSum, Pow: coupler,
 
   // index mappings
   Concat: { role: "index", kind: "concat" },

@@ -74,11 +74,14 @@ export interface GroupMember {
   node: number;
   name: string;
   op: string;
-  /** The rule kind from op-rules.ts (e.g. "normalization", "depthwise", "split"). */
+  /**
+   * The rule kind from op-rules.ts (e.g. "normalization", "depthwise", "split"), or "residual"
+   * for a sum (Add, Sum, ...) of two or more branches of the group: the group is a residual stream.
+   */
   kind: string;
   /** Output tensor of the member (for depthwise convs: a map of the group, usable as a tap). */
   output: string;
-  /** For depthwise convs: the tensor after its own per-channel chain. */
+  /** For depthwise convs and residual sums: the tensor after their own per-channel chain. */
   tap?: string;
 }
 
@@ -97,6 +100,11 @@ export interface ChannelGroup {
   reason?: string;
   /** A human label: the first producer's name. */
   label: string;
+}
+
+/** A residual stream: channels that several branches add into, shared by every block along it. */
+export function isResidualStream(g: ChannelGroup): boolean {
+  return g.members.some((m) => m.kind === "residual");
 }
 
 /** Channels to keep per prunable group, in increasing order, indexed in the group's channel space. */

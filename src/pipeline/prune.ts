@@ -220,6 +220,6 @@ export async function applyPrunePlan(planned: PrunePlan, recover: RecoveryMethod
 }
 
 function planOptionsOf(o: PlanOptions): PlanOptions {
-  const { ratio, ratioFor, ignore, roundTo, minChannels, maxRatio, global, targetMacs, targetParams } = o;
-  return { ratio: ratio ?? (global ? undefined : 0.5), ratioFor, ignore, roundTo, minChannels, maxRatio, global, targetMacs, targetParams };
+  const { ratio, residualScale, ratioFor, ignore, roundTo, minChannels, maxRatio, global, targetMacs, targetParams } = o;
+  return { ratio: ratio ?? (global ? undefined : 0.5), residualScale, ratioFor, ignore, roundTo, minChannels, maxRatio, global, targetMacs, targetParams };
 }

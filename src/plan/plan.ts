@@ -4,13 +4,18 @@
  * Deterministic: ties break by channel index, groups are visited in id order.
  */
 import { UsageError } from "../errors.js";
-import type { ChannelGroup, KeepSets } from "../groups/types.js";
+import { isResidualStream, type ChannelGroup, type KeepSets } from "../groups/types.js";
 import { globToRegExp } from "../util/glob.js";
 import type { GroupScore } from "../score/types.js";
 
 export interface PlanOptions {
   /** Fraction of each group's channels to remove (per-group mode). Default 0.5. */
   ratio?: number;
+  /**
+   * Residual streams (groups that several branches add into) lose ratio × residualScale of their
+   * channels. Default 0.5; 1 prunes them at the same rate as every other group.
+   */
+  residualScale?: number;
   /** Per-layer overrides: the first matching pattern (on any member's name) wins. */
   ratioFor?: readonly { pattern: string; ratio: number }[];
   /** Groups with a member matching any of these patterns are not pruned. */
@@ -65,6 +70,7 @@ export function validatePlanOptions(o: PlanOptions): void {
   };
   frac(o.ratio, "ratio", 0, 1);
   frac(o.maxRatio, "max-ratio", 0, 1);
+  frac(o.residualScale, "residual-scale", 0, 1);
   frac(o.targetMacs, "target-macs", 0, 1);
   frac(o.targetParams, "target-params", 0, 1);
   for (const r of o.ratioFor ?? []) frac(r.ratio, `ratio-for ${r.pattern}`, 0, 1);
@@ -157,16 +163,36 @@ export function makePlan(groups: readonly ChannelGroup[], scores: ReadonlyMap<nu
     plans.push(...globalPlan(candidates, scores, o, cost));
   } else {
     for (const g of candidates) {
-      const override = o.ratioFor?.find((r) => matches(g, r.pattern));
-      const ratio = override?.ratio ?? o.ratio ?? 0.5;
-      const k = removalCount(g.channels, ratio, o);
-      plans.push(groupPlan(g, removalOrder(scores.get(g.id)!), k, override ? `--ratio-for ${override.pattern}=${ratio}` : undefined));
+      const { ratio, note } = groupRatio(g, o);
+      plans.push(groupPlan(g, removalOrder(scores.get(g.id)!), removalCount(g.channels, ratio, o), note));
     }
   }
   plans.sort((a, b) => a.group - b.group);
   const keep: KeepSets = new Map();
   for (const p of plans) if (p.removed.length > 0) keep.set(p.group, p.kept);
   return { groups: plans, keep };
+}
+
+/** Default residual-stream scale: measured in docs/ACCURACY.md (policy table). */
+export const DEFAULT_RESIDUAL_SCALE = 0.5;
+
+/**
+ * The rate of one group in per-group mode: a --ratio-for override, else --ratio, scaled for a
+ * residual stream. A stream's channels are shared by every block along it (input and output of
+ * each), so a uniform rate narrows the whole network's trunk at once; pruning it at a lower rate
+ * is the usual practice for ResNets and inverted residuals.
+ */
+function groupRatio(g: ChannelGroup, o: PlanOptions): { ratio: number; note?: string } {
+  const override = o.ratioFor?.find((r) => matches(g, r.pattern));
+  if (override) return { ratio: override.ratio, note: `--ratio-for ${override.pattern}=${override.ratio}` };
+  const ratio = o.ratio ?? 0.5;
+  const scale = o.residualScale ?? DEFAULT_RESIDUAL_SCALE;
+  if (scale === 1 || !isResidualStream(g)) return { ratio };
+  return { ratio: ratio * scale, note: `residual stream: ratio ${fmt(ratio * scale)} (--residual-scale ${scale})` };
+}
+
+function fmt(x: number): string {
+  return String(Math.round(x * 1e4) / 1e4);
 }
 
 /**

@@ -67,14 +67,26 @@ export function tapOf(p: GroupProducer, o: Pick<ScoreOptions, "tap">): string {
 /**
  * The feature maps that carry a group's channels, each with the group's offset in it: every
  * producer's, plus those of depthwise convs that follow the producer (METHOD.md: "a depthwise
- * conv following its producer" is a member of the group with maps of its own).
+ * conv following its producer" is a member of the group with maps of its own). A residual stream
+ * is read where the next layers see it, after each residual sum (and its activation), not on the
+ * branches that feed the sums; `--tap conv` keeps the raw producer outputs.
  */
 export function featureTaps(g: ChannelGroup, o: Pick<ScoreOptions, "tap">): { tap: string; offset: number; depthwise: boolean }[] {
-  const taps = g.producers.map((p) => ({ tap: tapOf(p, o), offset: p.offset, depthwise: false }));
+  const sums = o.tap === "conv" ? [] : residualSumTaps(g);
+  const taps = sums.length > 0 ? sums : g.producers.map((p) => ({ tap: tapOf(p, o), offset: p.offset, depthwise: false }));
   for (const m of g.members) {
     if (m.kind === "depthwise") taps.push({ tap: o.tap === "conv" ? m.output : m.tap ?? m.output, offset: 0, depthwise: true });
   }
   return taps;
+}
+
+/** The group's residual sums whose output holds the whole group contiguously (the common case). */
+function residualSumTaps(g: ChannelGroup): { tap: string; offset: number; depthwise: boolean }[] {
+  return g.members.flatMap((m) => {
+    if (m.kind !== "residual") return [];
+    const t = g.tensors.find((x) => x.name === m.output && x.stride === 1 && x.start === 0 && x.count === g.channels);
+    return t ? [{ tap: m.tap ?? m.output, offset: t.offset, depthwise: false }] : [];
+  });
 }
 
 /** The group's C channels out of a tap's statistics (the tap may carry more channels). */

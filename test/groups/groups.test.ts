@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { GraphIndex } from "../../src/graph/graph-index.js";
 import { inferShapes, type ShapeMap } from "../../src/graph/shapes.js";
-import { buildChannelGroups, describeGroups, OP_RULES, type ChannelGroup } from "../../src/groups/index.js";
+import { buildChannelGroups, describeGroups, isResidualStream, OP_RULES, type ChannelGroup } from "../../src/groups/index.js";
 import { mapReshapeAxis } from "../../src/groups/handlers.js";
 import { cloneModel } from "../../src/onnx/model-io.js";
 import type { ModelProto } from "../../src/onnx/proto.js";
@@ -47,6 +47,13 @@ describe("channel groups", () => {
     const p = stream.producers[0]!;
     expect(p.tap).not.toBe(p.output);
     expect(groups.filter((g) => g.prunable)).toHaveLength(5);
+    // Each Add of two branches marks the group a residual stream, tapped after the Add's ReLU.
+    const sums = stream.members.filter((m) => m.kind === "residual");
+    expect(sums).toHaveLength(3);
+    for (const m of sums) expect(m.op).toBe("Add");
+    expect(sums.every((m) => m.tap !== undefined)).toBe(true);
+    expect(isResidualStream(stream)).toBe(true);
+    expect(groups.filter((g) => g !== stream && isResidualStream(g))).toEqual([]);
   });
 
   it("places Concat inputs at their offsets for the consumer", async () => {
@@ -84,6 +91,8 @@ describe("channel groups", () => {
       expect(main.consumers.map((c) => c.name)).toContain("se1.fc1");
       expect(byLabel(groups, "se1.fc1").prunable).toBe(true);
       expect(byLabel(groups, "se1.fc1").producers).toHaveLength(1);
+      // A gate multiplies: two producers, but not a residual stream.
+      expect(isResidualStream(main)).toBe(false);
     }
   });
 

@@ -56,6 +56,27 @@ describe("makePlan", () => {
     expect(plan.keep.has(2)).toBe(false);
   });
 
+  it("prunes residual streams at ratio × --residual-scale (default 0.5); --ratio-for still wins", () => {
+    const stream: ChannelGroup = {
+      ...group(3, "block2.c2", 16),
+      members: [{ node: 9, name: "add", op: "Add", kind: "residual", output: "sum", tap: "sum_relu" }],
+    };
+    const all = [...groups, stream];
+    const s = new Map([...scores, [3, score(3, Array.from({ length: 16 }, (_, i) => 16 - i))]]);
+    const byDefault = makePlan(all, s, { ratio: 0.5 }).groups.find((g) => g.group === 3)!;
+    expect(byDefault.removed).toEqual([12, 13, 14, 15]); // ⌊0.25·16⌋, least important first
+    expect(byDefault.note).toBe("residual stream: ratio 0.25 (--residual-scale 0.5)");
+    // plain groups keep the uniform rate
+    expect(makePlan(all, s, { ratio: 0.5 }).groups.find((g) => g.group === 1)!.removed).toHaveLength(4);
+    const uniform = makePlan(all, s, { ratio: 0.5, residualScale: 1 }).groups.find((g) => g.group === 3)!;
+    expect(uniform.removed).toHaveLength(8);
+    expect(uniform.note).toBeUndefined();
+    expect(makePlan(all, s, { ratio: 0.5, residualScale: 0 }).groups.find((g) => g.group === 3)!.removed).toEqual([]);
+    const override = makePlan(all, s, { ratio: 0.5, ratioFor: [{ pattern: "block2.*", ratio: 0.75 }] }).groups.find((g) => g.group === 3)!;
+    expect(override.removed).toHaveLength(12);
+    expect(() => makePlan(all, s, { ratio: 0.5, residualScale: 1.5 })).toThrow(/--residual-scale must be in \[0, 1\]/);
+  });
+
   it("global mode reaches a MAC target by ranking normalised scores across groups", () => {
     // Each removed channel of any group saves 10 MACs out of 200.
     const cost: CostModel = {

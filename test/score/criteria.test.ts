@@ -14,8 +14,9 @@ import type { Kernels, LayerStatistics } from "../../src/kernels/index.js";
 import { loadKernelsNode } from "../../src/kernels/load-node.js";
 import type { ModelProto } from "../../src/onnx/proto.js";
 import { readFloats, tensorDims } from "../../src/onnx/tensor.js";
-import { DEFAULT_SCORE_OPTIONS, scoreGroup, type ScoreOptions } from "../../src/score/criteria.js";
+import { DEFAULT_SCORE_OPTIONS, featureTaps, scoreGroup, type ScoreOptions } from "../../src/score/criteria.js";
 import { ModelBuilder } from "../helpers/model-builder.js";
+import { zoo } from "../helpers/zoo.js";
 
 const N = 12;
 let model: ModelProto;
@@ -235,5 +236,23 @@ describe("criteria vs a float64 reference", () => {
     const g = groups[0]!;
     expect(score(g, { criterion: "random", seed: 3 }).importance).toEqual(score(g, { criterion: "random", seed: 3 }).importance);
     expect(score(g, { criterion: "random", seed: 3 }).importance).not.toEqual(score(g, { criterion: "random", seed: 4 }).importance);
+  });
+});
+
+describe("feature taps of a residual stream", () => {
+  it("reads the stream after each residual sum (and its ReLU), or the raw producer outputs with --tap conv", async () => {
+    const m = zoo().find((z) => z.name === "residual")!;
+    const idx = new GraphIndex(m.model);
+    const gs = buildChannelGroups(idx, await inferShapes(m.model, { input: m.inputShape }));
+    const stream = gs.find((g) => g.label === "b1.c2")!;
+    const reluAfterAdd = idx.nodes
+      .filter((n) => n.opType === "Relu" && idx.nodes[idx.producerOf(n.input[0]!) ?? -1]?.opType === "Add")
+      .map((n) => n.output[0]!);
+    expect(reluAfterAdd).toHaveLength(3);
+    expect(featureTaps(stream, { tap: "act" })).toEqual(reluAfterAdd.map((tap) => ({ tap, offset: 0, depthwise: false })));
+    expect(featureTaps(stream, { tap: "conv" }).map((t) => t.tap)).toEqual(stream.producers.map((p) => p.output));
+    // a plain group keeps its producer's tap
+    const plain = gs.find((g) => g.label === "b2.c1")!;
+    expect(featureTaps(plain, { tap: "act" }).map((t) => t.tap)).toEqual([plain.producers[0]!.tap]);
   });
 });
