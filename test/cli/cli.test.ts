@@ -59,7 +59,7 @@ describe("onnx-prune CLI", () => {
     const rep = JSON.parse(readFileSync(report, "utf8"));
     expect(rep.after.macs).toBeLessThan(rep.before.macs * 0.5);
     // Plain groups lose half; the residual stream (stem + block.conv2) loses ratio × 0.5 by default.
-    type G = { prunable: boolean; channelsAfter: number; channelsBefore: number; note?: string };
+    type G = { label: string; prunable: boolean; channelsAfter: number; channelsBefore: number; note?: string };
     const prunable: G[] = rep.groups.filter((g: G) => g.prunable);
     const streams = prunable.filter((g) => /^residual stream: ratio 0.25 \(--residual-scale 0.5\)$/.test(g.note ?? ""));
     expect(streams.map((g) => g.label)).toEqual(["stem"]);
