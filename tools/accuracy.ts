@@ -64,14 +64,15 @@ for (const model of renderOnly ? [] : models) {
   }
   if (grids.includes("variants")) {
     const variants: [string, PruneOptions][] = [
-      ["default (l1 activeness, correlation, nearest, greedy, product λ=0.5)", {}],
-      ["--activeness std", { activeness: "std" }], ["--activeness l2", { activeness: "l2" }],
+      ["default (l2 activeness, correlation, nearest, greedy, product λ=0.5)", {}],
+      ["--activeness std", { activeness: "std" }], ["--activeness l1", { activeness: "l1" }],
       ["--activeness nonzero", { activeness: "nonzero" }], ["--activeness entropy", { activeness: "entropy" }],
       ["--distance euclidean", { distance: "euclidean" }], ["--distance cosine", { distance: "cosine" }],
       ["--substitutability mean", { substitutability: "mean" }], ["--substitutability knn:3", { substitutability: "knn:3" }],
       ["--substitutability regression", { substitutability: "regression" }], ["--no-greedy", { greedy: false }],
       ["--lambda 1 (activeness only)", { lambda: 1 }], ["--lambda 0 (substitutability only)", { lambda: 0 }],
       ["--combine sum", { combine: "sum" }], ["--tap conv", { tap: "conv" }],
+      ["--residual-scale 1 (streams at the full rate)", { residualScale: 1 }], ["--residual-scale 0 (streams kept)", { residualScale: 0 }],
       ["baseline l1", { criterion: "l1" }], ["baseline random", { criterion: "random" }],
       ["baseline fpgm", { criterion: "fpgm" }], ["baseline apoz", { criterion: "apoz" }], ["baseline hrank", { criterion: "hrank" }],
     ];
@@ -118,14 +119,38 @@ for (const model of measured) {
     lines.push("");
   }
   if (rows.some((r) => r.model === model && r.variant !== "default")) {
-    lines.push("| variant (recovery auto) | ratio 0.5 | ratio 0.7 |", "| --- | ---: | ---: |");
+    lines.push("| variant (recovery auto) | ratio 0.5 | MACs | ratio 0.7 | MACs |", "| --- | ---: | ---: | ---: | ---: |");
     const names = [...new Set(rows.filter((r) => r.model === model && r.recover === "auto" && r.variant !== "default").map((r) => r.variant))];
     for (const n of names) {
-      const at = (ratio: number): string => { const r = rows.find((x) => x.model === model && x.variant === n && x.ratio === ratio); return r ? pct(r.accuracy) : "-"; };
+      const at = (ratio: number): string => {
+        const r = rows.find((x) => x.model === model && x.variant === n && x.ratio === ratio);
+        return r ? `${pct(r.accuracy)} | ${((r.macs / b.macs) * 100).toFixed(1)}%` : "- | -";
+      };
       lines.push(`| ${n} | ${at(0.5)} | ${at(0.7)} |`);
     }
     lines.push("");
   }
+}
+// Across models: each variant's difference to the default in every (model, ratio) cell measured.
+const variantRows = rows.filter((r) => r.variant !== "default" && r.recover === "auto");
+const defaultName = variantRows.find((r) => r.variant.startsWith("default"))?.variant;
+if (defaultName) {
+  lines.push("### Variants against the default, across models", "",
+    "Δ = variant − default in points, recovery `auto`, for every model and ratio measured (d = demo_resnet, m = mobilenet_small, v = vgg_small). "
+      + "The `--residual-scale` rows also change the MACs (per-model tables above), so they are not like-for-like.", "",
+    "| variant | mean Δ | worst Δ | cells |", "| --- | ---: | ---: | --- |");
+  for (const n of [...new Set(variantRows.map((r) => r.variant))].filter((v) => v !== defaultName)) {
+    const cells = variantRows.filter((r) => r.variant === n).flatMap((r) => {
+      const d = variantRows.find((x) => x.variant === defaultName && x.model === r.model && x.ratio === r.ratio);
+      return d ? [{ cell: `${r.model[0]}@${r.ratio}`, delta: (r.accuracy - d.accuracy) * 100 }] : [];
+    });
+    if (cells.length === 0) continue;
+    const mean = cells.reduce((a, c) => a + c.delta, 0) / cells.length;
+    const worst = Math.min(...cells.map((c) => c.delta));
+    const signed = (x: number): string => `${x > 0 ? "+" : x < 0 ? "−" : ""}${Math.abs(x).toFixed(2)}`;
+    lines.push(`| ${n} | ${signed(mean)} | ${signed(worst)} | ${cells.map((c) => `${c.cell} ${signed(c.delta)}`).join(", ")} |`);
+  }
+  lines.push("");
 }
 const marker = "<!-- measured tables: tools/accuracy.ts -->";
 const doc = fs.existsSync(outFile) ? fs.readFileSync(outFile, "utf8") : `# Accuracy\n\n${marker}\n`;

@@ -37,7 +37,7 @@ Prune options (defaults in brackets):
   --max-ratio p             never remove more than this fraction of a group [0.9]
   --ignore NAME             never prune groups with a member matching NAME (glob), repeatable
   --criterion C             actsub | l1 | l2 | random | fpgm | mean | apoz | hrank [actsub]
-  --activeness A            l1 | std | l2 | nonzero | entropy [l1]
+  --activeness A            l2 | l1 | std | nonzero | entropy [l2]
   --distance D              correlation | euclidean | cosine [correlation]
   --substitutability S      nearest | mean | knn:K | regression [nearest]
   --combine C               product | sum [product]
@@ -138,7 +138,8 @@ async function cmdInspect(file: string, values: Values): Promise<void> {
   const prunable = report.groups.filter((g) => g.prunable).length;
   console.log(`\n${file}: ${report.layers.length} nodes, params ${human(report.params)} (${report.params}), MACs ${human(report.macs)} (${report.macs}), other ops ${human(report.otherOps)}`);
   console.log(`inputs: ${report.inputs.map((i) => `${i.name} ${i.shape.join("×")}`).join(", ")}`);
-  console.log(`channel groups: ${report.groups.length} (${prunable} prunable, ${report.groups.length - prunable} frozen)`);
+  const streams = report.groups.filter((g) => g.prunable && g.residualStream).length;
+  console.log(`channel groups: ${report.groups.length} (${prunable} prunable, ${report.groups.length - prunable} frozen); residual streams: ${streams}`);
   for (const g of report.groups.filter((x) => !x.prunable).slice(0, 20)) console.log(`  frozen ${g.label} (${g.channels} ch): ${g.reason}`);
 }
 

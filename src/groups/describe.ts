@@ -1,11 +1,13 @@
 /** JSON-friendly summaries of channel groups (for `inspect --json` and reports). */
-import type { ChannelGroup } from "./types.js";
+import { isResidualStream, type ChannelGroup } from "./types.js";
 
 export interface GroupDescription {
   id: number;
   label: string;
   channels: number;
   prunable: boolean;
+  /** Channels that several branches add into (pruned at ratio × --residual-scale). */
+  residualStream: boolean;
   reason: string | null;
   producers: string[];
   consumers: string[];
@@ -18,6 +20,7 @@ export function describeGroups(groups: readonly ChannelGroup[]): GroupDescriptio
     label: g.label,
     channels: g.channels,
     prunable: g.prunable,
+    residualStream: isResidualStream(g),
     reason: g.reason ?? null,
     producers: unique(g.producers.map((p) => p.name)),
     consumers: unique(g.consumers.map((c) => c.name)),

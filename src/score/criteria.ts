@@ -31,13 +31,13 @@ export interface ScoreOptions {
 }
 
 /**
- * Defaults. Activeness `l1` (mean |activation|) rather than METHOD.md's first choice `std`: under
- * least-squares recovery it measured equal or better on the trained models (docs/ACCURACY.md,
- * variants table: demo_resnet +2.7 pt at a 70% rate, within noise at 50%).
+ * Defaults. Activeness `l2` (root mean square of the map) rather than METHOD.md's first choice
+ * `std`: under least-squares recovery it measured best on average over the three trained models
+ * (docs/ACCURACY.md, variant tables: +0.77 pt over `l1` across models and rates, at worst −0.55).
  */
 export const DEFAULT_SCORE_OPTIONS: ScoreOptions = {
   criterion: "actsub",
-  activeness: "l1",
+  activeness: "l2",
   distance: "correlation",
   substitutability: "nearest",
   combine: "product",

@@ -242,7 +242,8 @@ describe("channel groups", () => {
     const a = describeGroups(await groupsOf("residual"));
     const b = describeGroups(await groupsOf("residual"));
     expect(JSON.parse(JSON.stringify(a))).toEqual(b);
-    expect(a[0]).toEqual({ id: 0, label: "stem", channels: 8, prunable: true, reason: null, producers: ["stem"], consumers: ["b1.c1", "b1.down"] });
+    expect(a[0]).toEqual({ id: 0, label: "stem", channels: 8, prunable: true, residualStream: false, reason: null, producers: ["stem"], consumers: ["b1.c1", "b1.down"] });
+    expect(a.filter((d) => d.residualStream).map((d) => d.label)).toEqual(["b1.c2"]);
     expect(a.find((d) => !d.prunable)!.reason).toMatch(/graph output/);
   });
 });

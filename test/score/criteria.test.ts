@@ -70,12 +70,13 @@ const std = (v: Float64Array): number => {
   return Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length);
 };
 
-function referenceActiveness(tap: string, kind: "std" | "nonzero" | "mean" | "l1"): Float64Array {
+function referenceActiveness(tap: string, kind: "std" | "nonzero" | "mean" | "l1" | "l2"): Float64Array {
   const C = maps.get(tap)!.dims[1]!;
   const out = new Float64Array(C);
   for (let n = 0; n < N; n++) {
     channelMaps(tap, n).forEach((m, c) => {
-      const value = kind === "std" ? std(m) : kind === "mean" ? mean(m) : kind === "l1" ? mean(m.map(Math.abs)) : m.filter((x) => x > 0).length / m.length;
+      const value = kind === "std" ? std(m) : kind === "mean" ? mean(m) : kind === "l1" ? mean(m.map(Math.abs))
+        : kind === "l2" ? Math.sqrt(mean(m.map((x) => x * x))) : m.filter((x) => x > 0).length / m.length;
       out[c] += value / N;
     });
   }
@@ -175,10 +176,10 @@ describe("criteria vs a float64 reference", () => {
     expectClose(s.importance, normalised(A));
   });
 
-  it("the default (l1 activeness = mean |activation|) matches the reference order", () => {
+  it("the default (l2 activeness = root mean square of the map) matches the reference order", () => {
     for (const g of groups) {
       const tap = g.producers[0]!.tap;
-      const A = referenceActiveness(tap, "l1");
+      const A = referenceActiveness(tap, "l2");
       const ref = referenceGreedy(A, referenceCorrelationDistance(tap), 0.5);
       const s = score(g, {});
       expectClose(s.terms.activeness!, normalised(A));
