@@ -173,7 +173,7 @@ export function makePlan(groups: readonly ChannelGroup[], scores: ReadonlyMap<nu
   return { groups: plans, keep };
 }
 
-/** Default residual-stream scale: measured in docs/ACCURACY.md (policy table). */
+/** Default residual-stream scale: see docs/ACCURACY.md, "Residual streams". */
 export const DEFAULT_RESIDUAL_SCALE = 0.5;
 
 /**

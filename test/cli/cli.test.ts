@@ -63,6 +63,7 @@ describe("onnx-prune CLI", () => {
     const prunable: G[] = rep.groups.filter((g: G) => g.prunable);
     const streams = prunable.filter((g) => /^residual stream: ratio 0.25 \(--residual-scale 0.5\)$/.test(g.note ?? ""));
     expect(streams.map((g) => g.label)).toEqual(["stem"]);
+    expect(rep.options.residualScale).toBe(0.5);
     for (const g of prunable) expect(g.channelsAfter).toBe(g.channelsBefore - Math.floor(g.channelsBefore * (streams.includes(g) ? 0.25 : 0.5)));
     const scored = rep.groups.find((g: { scores?: Record<string, number[]> }) => g.scores);
     expect(Object.keys(scored.scores)).toEqual(expect.arrayContaining(["activeness", "substitutability", "importance"]));
