@@ -16,7 +16,7 @@ import type { ChannelGroup } from "../groups/types.js";
 import type { Kernels } from "../kernels/index.js";
 import type { ModelProto } from "../onnx/proto.js";
 import { buildCostModel } from "../plan/cost.js";
-import { DEFAULT_RESIDUAL_SCALE, makePlan, type Plan, type PlanOptions } from "../plan/plan.js";
+import { DEFAULT_RATIO, DEFAULT_RESIDUAL_SCALE, makePlan, type Plan, type PlanOptions } from "../plan/plan.js";
 import { DEFAULT_RECOVERY, recoverModel, type RecoveryMethod } from "../recover/index.js";
 import type { GroupReport, PruneReport } from "../report/types.js";
 import { CRITERIA, DEFAULT_SCORE_OPTIONS, featureNeeds, featureTaps, parseSubstitutability, scoreGroup, type ScoreOptions } from "../score/criteria.js";
@@ -222,5 +222,5 @@ export async function applyPrunePlan(planned: PrunePlan, recover: RecoveryMethod
 function planOptionsOf(o: PlanOptions): PlanOptions {
   const { ratio, residualScale, ratioFor, ignore, roundTo, minChannels, maxRatio, global, targetMacs, targetParams } = o;
   // The report records the effective values, so a run can be repeated from its report.
-  return { ratio: ratio ?? (global ? undefined : 0.5), residualScale: residualScale ?? (global ? undefined : DEFAULT_RESIDUAL_SCALE), ratioFor, ignore, roundTo, minChannels, maxRatio, global, targetMacs, targetParams };
+  return { ratio: ratio ?? (global ? undefined : DEFAULT_RATIO), residualScale: residualScale ?? (global ? undefined : DEFAULT_RESIDUAL_SCALE), ratioFor, ignore, roundTo, minChannels, maxRatio, global, targetMacs, targetParams };
 }

@@ -173,6 +173,8 @@ export function makePlan(groups: readonly ChannelGroup[], scores: ReadonlyMap<nu
   return { groups: plans, keep };
 }
 
+/** Default per-group rate (`--ratio`). */
+export const DEFAULT_RATIO = 0.5;
 /** Default residual-stream scale: see docs/ACCURACY.md, "Residual streams". */
 export const DEFAULT_RESIDUAL_SCALE = 0.5;
 
@@ -185,7 +187,7 @@ export const DEFAULT_RESIDUAL_SCALE = 0.5;
 function groupRatio(g: ChannelGroup, o: PlanOptions): { ratio: number; note?: string } {
   const override = o.ratioFor?.find((r) => matches(g, r.pattern));
   if (override) return { ratio: override.ratio, note: `--ratio-for ${override.pattern}=${override.ratio}` };
-  const ratio = o.ratio ?? 0.5;
+  const ratio = o.ratio ?? DEFAULT_RATIO;
   const scale = o.residualScale ?? DEFAULT_RESIDUAL_SCALE;
   if (scale === 1 || !isResidualStream(g)) return { ratio };
   return { ratio: ratio * scale, note: `residual stream: ratio ${fmt(ratio * scale)} (--residual-scale ${scale})` };
