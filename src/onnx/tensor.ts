@@ -208,17 +208,26 @@ function clearData(t: TensorProto): void {
 }
 
 /**
+ * Checks that `count` values fill `dims`, empties the tensor's data fields and sets its dims.
+ * Returns whether the tensor stored its data in raw_data (the new data keeps that style).
+ */
+function resetForWrite(t: TensorProto, dims: readonly number[], count: number): boolean {
+  if (elementCount(dims) !== count) {
+    throw new ModelFormatError(`tensor '${tensorName(t)}': ${count} values do not fill dims ${dims.join("×")}`);
+  }
+  const raw = usesRaw(t);
+  clearData(t);
+  t.dims = dims.slice();
+  return raw;
+}
+
+/**
  * Replace a floating-point tensor's dims and values, keeping its data type (float32, float16,
  * float64) and storage style.
  */
 export function writeFloats(t: TensorProto, dims: readonly number[], values: Float32Array | Float64Array): void {
   const type = t.dataType ?? TensorDataType.FLOAT;
-  if (elementCount(dims) !== values.length) {
-    throw new ModelFormatError(`tensor '${tensorName(t)}': ${values.length} values do not fill dims ${dims.join("×")}`);
-  }
-  const raw = usesRaw(t);
-  clearData(t);
-  t.dims = dims.slice();
+  const raw = resetForWrite(t, dims, values.length);
   if (type === TensorDataType.FLOAT) {
     if (raw) t.rawData = new Uint8Array(Float32Array.from(values).buffer);
     else t.floatData = Array.from(values);
@@ -238,12 +247,7 @@ export function writeFloats(t: TensorProto, dims: readonly number[], values: Flo
 /** Replace an integer tensor's dims and values, keeping its data type and storage style. */
 export function writeInts(t: TensorProto, dims: readonly number[], values: readonly number[]): void {
   const type = t.dataType ?? TensorDataType.INT64;
-  if (elementCount(dims) !== values.length) {
-    throw new ModelFormatError(`tensor '${tensorName(t)}': ${values.length} values do not fill dims ${dims.join("×")}`);
-  }
-  const raw = usesRaw(t);
-  clearData(t);
-  t.dims = dims.slice();
+  const raw = resetForWrite(t, dims, values.length);
   const size = BYTES_PER_ELEMENT[type];
   if (size === undefined) throw new ModelFormatError(`tensor '${tensorName(t)}': unsupported data type ${type}`);
   if (raw) {
