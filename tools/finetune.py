@@ -18,7 +18,6 @@ import tempfile
 import time
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fmnist  # noqa: E402
@@ -88,19 +87,9 @@ def main():
     gen = torch.Generator().manual_seed(args.seed)
     xtr_t, ytr_t = torch.from_numpy(xtr), torch.from_numpy(ytr)
     for ep in range(args.epochs):
-        om.train()
-        perm = torch.randperm(len(xtr), generator=gen)
-        tl, te = 0.0, time.time()
-        for s in range(steps):
-            bi = perm[s * args.batch:(s + 1) * args.batch]
-            xb = fmnist.augment(xtr_t[bi].float() / 255.0, gen)
-            loss = F.cross_entropy(om(xb), ytr_t[bi])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            tl += loss.item()
-        print(f"epoch {ep + 1}/{args.epochs} loss={tl / steps:.4f} {time.time() - te:.1f}s", file=sys.stderr, flush=True)
+        te = time.time()
+        loss = fmnist.train_epoch(om, opt, sched, xtr_t, ytr_t, args.batch, gen)
+        print(f"epoch {ep + 1}/{args.epochs} loss={loss:.4f} {time.time() - te:.1f}s", file=sys.stderr, flush=True)
     om.eval()
     acc_after = fmnist.evaluate(om, xte, yte)
     seconds = time.time() - t0

@@ -46,6 +46,27 @@ def augment(xb, gen=None):
     return out
 
 
+def train_epoch(model, opt, sched, x_u8, y, batch, gen):
+    """One epoch of augmented SGD over uint8 images x_u8 (torch) and labels y (torch), stepping the
+    schedule every batch; the last partial batch is dropped. Returns the mean training loss."""
+    import torch
+    import torch.nn.functional as F
+    model.train()
+    steps = len(x_u8) // batch
+    perm = torch.randperm(len(x_u8), generator=gen)
+    total = 0.0
+    for s in range(steps):
+        bi = perm[s * batch:(s + 1) * batch]
+        xb = augment(x_u8[bi].float() / 255.0, gen)
+        loss = F.cross_entropy(model(xb), y[bi])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        total += loss.item()
+    return total / steps
+
+
 def evaluate(fn, x_u8, y, batch=1000):
     """Accuracy of callable fn(float tensor (B,1,28,28) in [0,1]) -> logits over uint8 images."""
     import torch

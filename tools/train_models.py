@@ -201,21 +201,11 @@ def train(name, xtr, ytr, xte, yte, epochs=None, batch=128):
     ytr_t = torch.from_numpy(ytr)
     t0 = time.time()
     for ep in range(epochs):
-        model.train()
-        perm = torch.randperm(len(xtr), generator=gen)
-        tl, te = 0.0, time.time()
-        for s in range(steps_per_epoch):
-            bi = perm[s * batch:(s + 1) * batch]
-            xb = fmnist.augment(xtr_t[bi].float() / 255.0, gen)
-            loss = F.cross_entropy(model(xb), ytr_t[bi])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            tl += loss.item()
+        te = time.time()
+        loss = fmnist.train_epoch(model, opt, sched, xtr_t, ytr_t, batch, gen)
         model.eval()
         acc = fmnist.evaluate(model, xte, yte) if (ep == epochs - 1 or ep % 3 == 2) else float("nan")
-        print(f"[{name}] epoch {ep + 1}/{epochs} loss={tl / steps_per_epoch:.4f} test_acc={acc:.4f} "
+        print(f"[{name}] epoch {ep + 1}/{epochs} loss={loss:.4f} test_acc={acc:.4f} "
               f"epoch_s={time.time() - te:.1f}", flush=True)
     train_s = time.time() - t0
     model.eval()
