@@ -9,8 +9,9 @@
  * Each plan is computed once and applied with every recovery method.
  */
 import * as fs from "node:fs";
-import { applyPrunePlan, evaluate, loadCalibrationData, loadKernelsNode, loadLabels, loadModelFile, planPrune, type PruneOptions } from "../src/index.node.js";
+import { applyPrunePlan, loadModelFile, planPrune, type PruneOptions } from "../src/index.node.js";
 import type { RecoveryMethod } from "../src/recover/index.js";
+import { calib, kernels, testAccuracy } from "./fmnist-fixtures.js";
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,10 +27,6 @@ const outFile = "docs/ACCURACY.md";
 const jsonDir = "docs/accuracy";
 const renderOnly = process.argv.includes("--render");
 
-const kernels = await loadKernelsNode();
-const calib = loadCalibrationData("fixtures/data/fmnist_calib_x.npy", { channels: 1 });
-const test = loadCalibrationData("fixtures/data/fmnist_test_x.npy", { channels: 1 });
-const labels = loadLabels("fixtures/data/fmnist_test_y.npy");
 const RECOVERY: RecoveryMethod[] = ["none", "bias", "affine", "lsq", "auto"];
 
 interface Row { model: string; criterion: string; ratio: number; variant: string; recover: string; accuracy: number; macs: number; params: number; seconds: number }
@@ -46,17 +43,17 @@ async function run(model: string, variant: string, options: PruneOptions, method
     const t1 = performance.now();
     const r = await applyPrunePlan(planned, recover);
     const seconds = planSeconds + (performance.now() - t1) / 1000;
-    const e = await evaluate(r.model!, test, model, { labels, batchSize: 250, latencyRuns: 1 });
-    rows.push({ model, criterion: options.criterion ?? "actsub", ratio: options.ratio ?? 0.5, variant, recover, accuracy: e.accuracy!, macs: r.report.after.macs, params: r.report.after.params, seconds });
+    const accuracy = await testAccuracy(r.model!, model);
+    rows.push({ model, criterion: options.criterion ?? "actsub", ratio: options.ratio ?? 0.5, variant, recover, accuracy, macs: r.report.after.macs, params: r.report.after.params, seconds });
     base[model]!.macs = r.report.before.macs;
     base[model]!.params = r.report.before.params;
-    console.error(`${model} ${variant} ratio=${options.ratio} ${recover}: ${(e.accuracy! * 100).toFixed(2)}% (${seconds.toFixed(1)} s)`);
+    console.error(`${model} ${variant} ratio=${options.ratio} ${recover}: ${(accuracy * 100).toFixed(2)}% (${seconds.toFixed(1)} s)`);
   }
 }
 
 for (const model of renderOnly ? [] : models) {
-  const e = await evaluate(loadModelFile(`fixtures/models/${model}.onnx`), test, model, { labels, batchSize: 250, latencyRuns: 1 });
-  base[model] = { accuracy: e.accuracy!, macs: 0, params: 0 };
+  const accuracy = await testAccuracy(loadModelFile(`fixtures/models/${model}.onnx`), model);
+  base[model] = { accuracy, macs: 0, params: 0 };
   if (grids.includes("main")) {
     for (const criterion of criteria) {
       for (const ratio of [0.3, 0.5, 0.7]) await run(model, "default", { criterion, ratio }, RECOVERY);

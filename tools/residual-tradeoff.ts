@@ -4,17 +4,15 @@
  * and at ratio × 0.5 (the default), at ratios that bracket equal MACs.
  *   npx tsx tools/residual-tradeoff.ts
  */
-import { applyPrunePlan, evaluate, loadCalibrationData, loadKernelsNode, loadLabels, loadModelFile, planPrune } from "../src/index.node.js";
-const kernels = await loadKernelsNode();
-const calib = loadCalibrationData("fixtures/data/fmnist_calib_x.npy", { channels: 1 });
-const test = loadCalibrationData("fixtures/data/fmnist_test_x.npy", { channels: 1 });
-const labels = loadLabels("fixtures/data/fmnist_test_y.npy");
+import { applyPrunePlan, loadModelFile, planPrune } from "../src/index.node.js";
+import { calib, kernels, testAccuracy } from "./fmnist-fixtures.js";
+
 for (const model of ["demo_resnet", "mobilenet_small"]) {
   const file = `fixtures/models/${model}.onnx`;
   for (const [ratio, residualScale] of [[0.3, 1], [0.4, 1], [0.4, 0.5], [0.6, 0.5]] as const) {
     const planned = await planPrune(loadModelFile(file), calib, { ratio, residualScale }, { kernels, source: file });
     const r = await applyPrunePlan(planned, "auto");
-    const e = await evaluate(r.model!, test, model, { labels, batchSize: 250, latencyRuns: 1 });
-    console.log(`${model} ratio ${ratio} residual-scale ${residualScale}: ${(e.accuracy! * 100).toFixed(2)}% at ${(100 * r.report.after.macs / r.report.before.macs).toFixed(1)}% MACs`);
+    const accuracy = await testAccuracy(r.model!, model);
+    console.log(`${model} ratio ${ratio} residual-scale ${residualScale}: ${(accuracy * 100).toFixed(2)}% at ${(100 * r.report.after.macs / r.report.before.macs).toFixed(1)}% MACs`);
   }
 }
